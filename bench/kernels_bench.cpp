@@ -1,0 +1,63 @@
+// GEMM kernel throughput at the real layer shapes (one thread), next to the
+// peak of the instruction each kernel is built on, so the distance to the
+// limit is a number. Prints a Markdown table.
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "kernels/kernels.hpp"
+#include "peak.hpp"
+
+using namespace indorerank::kernels;
+
+namespace {
+
+double gmacs(const KernelTable& kt, int m, int n, int k) {
+  std::mt19937 rng(1);
+  std::vector<int8_t> w(static_cast<size_t>(n) * k), a(static_cast<size_t>(m) * round_up(k, 4));
+  for (auto& x : w) x = static_cast<int8_t>(rng() % 255 - 127);
+  for (auto& x : a) x = static_cast<int8_t>(rng() % 255 - 127);
+  const PackedWeights p = pack_weights(w.data(), n, k);
+  std::vector<int32_t> c(static_cast<size_t>(m) * p.n_pad);
+  auto once = [&] {
+    for (int r0 = 0; r0 < m; r0 += 128)
+      kt.gemm_s8s8_s32(std::min(128, m - r0), p.k_pad, a.data() + static_cast<size_t>(r0) * p.k_pad, p.k_pad,
+                       p.data.data(), p.col_sums.data(), 0, p.n_blocks(), c.data() + static_cast<size_t>(r0) * p.n_pad,
+                       p.n_pad);
+  };
+  once();
+  double best = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    int iters = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    double s = 0;
+    do {
+      once();
+      ++iters;
+      s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } while (s < 0.1);
+    best = std::max(best, double(m) * n * k * iters / s / 1e9);
+  }
+  return best;
+}
+
+}  // namespace
+
+int main() {
+  struct Shape { const char* name; int m, n, k; };
+  const Shape shapes[] = {{"qkv 256x1152x384", 256, 1152, 384}, {"ffn_up 256x1536x384", 256, 1536, 384},
+                          {"ffn_down 256x384x1536", 256, 384, 1536}, {"attn_out 256x384x384", 256, 384, 384},
+                          {"head 1x384x384", 1, 384, 384}};
+  std::printf("| kernel | instruction peak GMAC/s |");
+  for (const auto& s : shapes) std::printf(" %s |", s.name);
+  std::printf("\n| --- | --- |");
+  for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; ++i) std::printf(" --- |");
+  std::printf("\n");
+  for (const KernelTable* kt : available()) {
+    std::printf("| %s | %.1f |", kt->name, instruction_peak_gmacs(kt->name));
+    for (const auto& s : shapes) std::printf(" %.1f |", gmacs(*kt, s.m, s.n, s.k));
+    std::printf("\n");
+  }
+  return 0;
+}

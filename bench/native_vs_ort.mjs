@@ -1,0 +1,68 @@
+// `make bench-native`: our native engine vs onnxruntime-node on the full
+// mMiniLMv2-L12-H384-shaped fixture, one thread, realistic Indonesian inputs
+// (queries of a few words, passages of 60-250 tokens, 100 candidates per
+// query, max_length 256). Tokenization is excluded for both (same input ids).
+//   node bench/native_vs_ort.mjs --cli BIN --hf HF_DIR --model M.int8.safetensors [--queries 3] [--runs 3]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { makeGroups } from '../tests/parity/pairs.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { values: a } = parseArgs({
+  options: {
+    cli: { type: 'string' }, hf: { type: 'string' }, model: { type: 'string' },
+    queries: { type: 'string', default: '3' }, runs: { type: 'string', default: '3' },
+    threads: { type: 'string', default: '1' },
+  },
+});
+const tmp = mkdtempSync(path.join(tmpdir(), 'indorerank-bench-'));
+try {
+  // Candidates: draw extra passages, keep those of 60..250 passage tokens.
+  const want = Number(a.queries);
+  const groups = makeGroups({ groups: want, perGroup: 300, seed: 99, minSent: 3, maxSent: 14 });
+  const pairsFile = path.join(tmp, 'pairs.jsonl');
+  writeFileSync(pairsFile, groups.flatMap((g) => g.passages.map((p) => JSON.stringify({ query: g.query, passage: p }))).join('\n') + '\n');
+  const enc = execFileSync(a.cli, ['tokenize', '-m', a.model, '--pairs', pairsFile], { maxBuffer: 1 << 28 })
+    .toString().trim().split('\n').map((l) => JSON.parse(l).input_ids);
+  const ids = [];
+  groups.forEach((g, gi) => {
+    const mine = enc.slice(gi * 300, gi * 300 + 300).filter((s) => {
+      const q = s.indexOf(2) - 1;
+      const p = s.length - q - 4;
+      return p >= 60 && p <= 250;
+    });
+    if (mine.length < 100) throw new Error(`query ${gi}: only ${mine.length} candidates of 60-250 tokens`);
+    ids.push(...mine.slice(0, 100));
+  });
+  const idsFile = path.join(tmp, 'ids.jsonl');
+  writeFileSync(idsFile, ids.map((s) => JSON.stringify({ input_ids: s })).join('\n') + '\n');
+  const lens = ids.map((s) => s.length);
+  const meanLen = lens.reduce((x, y) => x + y, 0) / lens.length;
+
+  const rows = [];
+  const ours = JSON.parse(execFileSync(a.cli, ['bench', '-m', a.model, '--ids', idsFile, '--group', '100',
+    '--runs', a.runs, '--threads', a.threads]).toString());
+  rows.push({ name: `indorerank (${ours.kernel})`, ...ours });
+  for (const graph of ['model.onnx', 'model_fp32.onnx']) {
+    for (const batch of ['1', '16']) {
+      const r = JSON.parse(execFileSync('node', [path.join(here, 'ort_runner.mjs'), '--onnx', path.join(a.hf, 'onnx', graph),
+        '--ids', idsFile, '--batch', batch, '--runs', a.runs, '--threads', a.threads]).toString());
+      rows.push({ name: `onnxruntime-node ${graph === 'model.onnx' ? 'int8' : 'fp32'} batch ${batch}`, ...r });
+    }
+  }
+  const best = rows.slice(1).reduce((x, y) => (y.pairs_per_s > x.pairs_per_s ? y : x));
+  console.log(`machine: ${cpus()[0].model}, ${a.threads} thread(s); ${ids.length} pairs (${want} queries x 100), ` +
+    `tokens per pair mean ${meanLen.toFixed(1)} (min ${Math.min(...lens)}, max ${Math.max(...lens)}), max_length 256, median of ${a.runs} runs`);
+  console.log('| runtime | pairs/s | ms per 100-candidate query | peak RSS MB |');
+  console.log('| --- | --- | --- | --- |');
+  for (const r of rows)
+    console.log(`| ${r.name} | ${r.pairs_per_s.toFixed(1)} | ${r.ms_per_request.toFixed(0)} | ${r.peak_rss_mb.toFixed(0)} |`);
+  console.log(`ours / best onnxruntime-node (${best.name}): ${(ours.pairs_per_s / best.pairs_per_s).toFixed(2)}x; ` +
+    `ours achieved ${ours.gmac_per_s.toFixed(1)} GMAC/s`);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

@@ -1,0 +1,57 @@
+// One onnxruntime-node configuration, timed in its own process (so its peak
+// RSS is its own). Prints one JSON object.
+//   node bench/ort_runner.mjs --onnx MODEL.onnx --ids IDS.jsonl --batch B --group G --runs R --threads T
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'tests', 'package.json'));
+const ort = require('onnxruntime-node');
+
+const { values: a } = parseArgs({
+  options: {
+    onnx: { type: 'string' }, ids: { type: 'string' }, batch: { type: 'string', default: '1' },
+    group: { type: 'string', default: '100' }, runs: { type: 'string', default: '3' },
+    threads: { type: 'string', default: '1' },
+  },
+});
+const seqs = readFileSync(a.ids, 'utf8').trim().split('\n').map((l) => JSON.parse(l).input_ids);
+const batch = Number(a.batch), group = Number(a.group);
+const session = await ort.InferenceSession.create(a.onnx, {
+  intraOpNumThreads: Number(a.threads), interOpNumThreads: 1, graphOptimizationLevel: 'all',
+  executionMode: 'sequential',
+});
+
+// Padded batches of `batch` sequences, within each request of `group`.
+const feeds = [];
+for (let g = 0; g < seqs.length; g += group) {
+  const req = seqs.slice(g, g + group);
+  for (let b = 0; b < req.length; b += batch) {
+    const part = req.slice(b, b + batch);
+    const len = Math.max(...part.map((s) => s.length));
+    const ids = new BigInt64Array(part.length * len).fill(1n);  // <pad> = 1
+    const mask = new BigInt64Array(part.length * len);
+    part.forEach((s, i) => s.forEach((t, j) => { ids[i * len + j] = BigInt(t); mask[i * len + j] = 1n; }));
+    feeds.push({
+      input_ids: new ort.Tensor('int64', ids, [part.length, len]),
+      attention_mask: new ort.Tensor('int64', mask, [part.length, len]),
+    });
+  }
+}
+await session.run(feeds[0]);  // warm-up
+const times = [];
+for (let r = 0; r < Number(a.runs); r++) {
+  const t0 = performance.now();
+  for (const f of feeds) await session.run(f);
+  times.push((performance.now() - t0) / 1000);
+}
+times.sort((x, y) => x - y);
+const median = times[Math.floor(times.length / 2)];
+console.log(JSON.stringify({
+  runtime: 'onnxruntime-node', graph: path.basename(a.onnx), batch, threads: Number(a.threads),
+  pairs: seqs.length, median_s: median, pairs_per_s: seqs.length / median,
+  ms_per_request: (1000 * median) / Math.ceil(seqs.length / group),
+  peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+}));

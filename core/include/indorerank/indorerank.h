@@ -1,0 +1,99 @@
+/* indorerank C API: rerank Indonesian passages with an int8 cross-encoder.
+ *
+ * Basic usage:
+ *
+ *   #include <indorerank/indorerank.h>
+ *
+ *   ir_load_params params = ir_load_default_params();   // max_length 256, 1 thread
+ *   ir_reranker* r = NULL;
+ *   if (ir_load("rerank-indonesia.int8.safetensors", &params, &r) != IR_OK) {
+ *     fprintf(stderr, "%s\n", ir_last_error());
+ *     return 1;
+ *   }
+ *   const char* passages[] = {"Jakarta adalah ibu kota Indonesia.", "Rendang dari Padang."};
+ *   ir_result results[2];
+ *   size_t n = 0;
+ *   if (ir_rerank(r, "ibu kota indonesia", passages, 2, 0, results, &n) == IR_OK)
+ *     printf("best: %zu (%.3f)\n", results[0].index, results[0].score);
+ *   ir_free(r);
+ *
+ * Errors: every function returns an ir_status; on failure ir_last_error()
+ * gives a message for the calling thread, valid until that thread's next call.
+ * Ownership: the caller owns every buffer it passes; the library copies what
+ * it keeps. An ir_reranker may be used from several threads (calls are
+ * serialized); free it exactly once with ir_free().
+ * Text: UTF-8, NUL-terminated; invalid bytes read as U+FFFD.
+ */
+#ifndef INDORERANK_H_
+#define INDORERANK_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ir_status {
+  IR_OK = 0,
+  IR_INVALID_ARGUMENT = 1,
+  IR_NOT_FOUND = 2,
+  IR_DATA_LOSS = 3,          /* model file truncated, corrupted or not a model */
+  IR_RESOURCE_EXHAUSTED = 4, /* memory_limit too small */
+  IR_FAILED_PRECONDITION = 5,
+  IR_UNIMPLEMENTED = 6,      /* e.g. a kernel this CPU lacks */
+  IR_INTERNAL = 7,
+  IR_IO_ERROR = 8
+} ir_status;
+
+typedef struct ir_reranker ir_reranker;
+
+typedef struct ir_load_params {
+  int32_t max_length;    /* tokens per pair incl. 4 special tokens, 8..512 (256) */
+  uint64_t memory_limit; /* bytes of working memory, hard cap (256 MiB) */
+  int32_t threads;       /* engine threads; 0 = one per hardware thread (1) */
+  const char* kernel;    /* NULL or "" = best for this CPU; or "ref", "avx2", ... */
+} ir_load_params;
+
+typedef struct ir_result {
+  size_t index;      /* position of the passage in the input */
+  float score;       /* sigmoid(logit), 0..1 */
+  float logit;
+  int32_t truncated; /* 1 when the passage was cut to fit max_length */
+} ir_result;
+
+/** Defaults as documented on ir_load_params. */
+ir_load_params ir_load_default_params(void);
+
+/** Loads a model file; *out receives a reranker to release with ir_free. */
+ir_status ir_load(const char* path, const ir_load_params* params, ir_reranker** out);
+/** Loads a model from memory (copied). */
+ir_status ir_load_from_bytes(const uint8_t* data, size_t size, const ir_load_params* params, ir_reranker** out);
+void ir_free(ir_reranker* r);
+
+/** Scores `count` passages and writes results best first into `results`
+ * (room for `count`, or for top_k when 0 < top_k < count); *written receives
+ * how many were written. top_k == 0 keeps all. */
+ir_status ir_rerank(ir_reranker* r, const char* query, const char* const* passages, size_t count, size_t top_k,
+                    ir_result* results, size_t* written);
+
+/** Writes the model input ids of one pair into ids (capacity `capacity`;
+ * max_length always suffices); *len receives the count. */
+ir_status ir_tokenize(ir_reranker* r, const char* query, const char* passage, int32_t* ids, size_t capacity,
+                      size_t* len, int32_t* truncated);
+
+/** The kernel in use ("avx2", "ref", ...); valid while r lives. */
+const char* ir_kernel_name(const ir_reranker* r);
+/** Largest working memory used so far, in bytes. */
+uint64_t ir_peak_bytes(const ir_reranker* r);
+
+/** Message of the calling thread's last failure ("" when none). */
+const char* ir_last_error(void);
+/** Short name of a status, e.g. "data_loss". */
+const char* ir_status_name(ir_status s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* INDORERANK_H_ */

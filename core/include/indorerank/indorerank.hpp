@@ -1,0 +1,148 @@
+// indorerank: rerank Indonesian passages with an int8 cross-encoder, on device.
+//
+// Basic usage:
+//
+//   #include <indorerank/indorerank.hpp>
+//
+//   indorerank::LoadOptions opts;            // max_length 256, 1 thread, 256 MiB cap
+//   auto loaded = indorerank::Reranker::load("rerank-indonesia.int8.safetensors", opts);
+//   if (!loaded.ok()) { fprintf(stderr, "%s\n", loaded.status().message().c_str()); return 1; }
+//   std::unique_ptr<indorerank::Reranker> ranker = std::move(loaded).value();
+//
+//   std::vector<std::string> passages = {"Jakarta adalah ibu kota Indonesia.",
+//                                        "Rendang berasal dari Sumatera Barat."};
+//   indorerank::RerankOptions ro;
+//   ro.top_k = 1;
+//   auto results = ranker->rerank("apa ibu kota indonesia", passages, ro);
+//   // results.value()[0].index == 0, .score in (0, 1), .truncated == false
+//
+// Model file: one `*.int8.safetensors` written by `indorerank convert` from a
+// Hugging Face XLM-RoBERTa cross-encoder folder (see core/src/model_file.hpp for
+// the tensor list). Linear weights are int8, symmetric, one fp32 scale per
+// output channel; activations are quantized to int8 per token row at run time,
+// so a passage's score does not depend on what else is in the request.
+//
+// Thread safety: one Reranker may be shared by threads; calls to rerank() and
+// tokenize() are serialized internally (each rerank uses the reranker's own
+// thread pool). Create several Rerankers for concurrent scoring.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "indorerank/status.hpp"
+
+namespace indorerank {
+
+struct LoadOptions {
+  /// Tokens per (query, passage) pair including the 4 special tokens; 8..512.
+  int max_length = 256;
+  /// Hard cap in bytes for all working memory (activations, scratch) of one
+  /// rerank call. Weights are not counted here (see Info::weight_bytes). A cap
+  /// too small for one max_length pair makes load() fail with
+  /// kResourceExhausted and says the minimum.
+  size_t memory_limit = size_t(256) << 20;
+  /// Worker threads for the engine; 0 means one per hardware thread.
+  int threads = 1;
+  /// Kernel to use: "" picks the best this CPU supports; "ref" forces the
+  /// scalar reference; naming a kernel the CPU or build lacks is an error.
+  std::string kernel;
+};
+
+struct RerankOptions {
+  /// Keep only the best top_k results; 0 keeps all.
+  size_t top_k = 0;
+  /// Copy each passage's text into Result::document.
+  bool return_documents = false;
+};
+
+struct Result {
+  size_t index = 0;        ///< Position of the passage in the caller's input.
+  float score = 0.0f;      ///< sigmoid(logit), in [0, 1].
+  float logit = 0.0f;      ///< Raw model output.
+  bool truncated = false;  ///< The passage was cut to fit max_length.
+  std::string document;    ///< The passage text, when return_documents.
+};
+
+struct Encoding {
+  /// <s> query </s></s> passage </s>, XLM-R ids (fairseq offset applied).
+  std::vector<int32_t> input_ids;
+  bool query_truncated = false;
+  bool passage_truncated = false;
+  bool truncated() const { return query_truncated || passage_truncated; }
+};
+
+struct ModelConfig {
+  int vocab_size = 0;
+  int hidden_size = 0;
+  int num_layers = 0;
+  int num_heads = 0;
+  int intermediate_size = 0;
+  int max_position_embeddings = 0;
+  float layer_norm_eps = 1e-5f;
+};
+
+struct Info {
+  std::string kernel;          ///< e.g. "avx2", "ref"
+  int threads = 1;
+  int max_length = 0;
+  ModelConfig config;
+  size_t weight_bytes = 0;     ///< Bytes held for weights (packed copies + mapped file).
+  size_t file_bytes = 0;       ///< Size of the model file.
+  size_t memory_limit = 0;     ///< The working-memory cap.
+  size_t min_memory = 0;       ///< Working memory one max_length pair needs.
+  size_t peak_bytes = 0;       ///< Largest working memory used so far.
+};
+
+class Reranker {
+ public:
+  /// Loads a model file from a path (memory-mapped where the OS allows).
+  static StatusOr<std::unique_ptr<Reranker>> load(const std::string& path,
+                                                  const LoadOptions& options = {});
+  /// Loads a model from bytes; the bytes are copied, the caller keeps theirs.
+  static StatusOr<std::unique_ptr<Reranker>> load_from_bytes(const uint8_t* data, size_t size,
+                                                             const LoadOptions& options = {});
+  ~Reranker();
+  Reranker(const Reranker&) = delete;
+  Reranker& operator=(const Reranker&) = delete;
+
+  /// Scores every passage against the query and returns results sorted by
+  /// score, best first; equal scores keep input order. The inputs are not
+  /// modified. Invalid UTF-8 is read as U+FFFD per maximal invalid subpart.
+  StatusOr<std::vector<Result>> rerank(std::string_view query,
+                                       const std::vector<std::string>& passages,
+                                       const RerankOptions& options = {});
+
+  /// Logits for pre-tokenized pairs (each a full input_ids sequence as from
+  /// tokenize()), in input order. For parity tests and benchmarks.
+  StatusOr<std::vector<float>> score_ids(const std::vector<std::vector<int32_t>>& sequences);
+
+  /// The exact model input for one pair.
+  StatusOr<Encoding> tokenize(std::string_view query, std::string_view passage) const;
+
+  Info info() const;
+
+  struct Impl;
+
+ private:
+  explicit Reranker(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Converts a Hugging Face model folder (config.json, model.safetensors in
+/// F32/F16/BF16, sentencepiece.bpe.model) to one int8 model file.
+Status convert_hf_model(const std::string& hf_dir, const std::string& out_path);
+
+/// The kernel load() would pick on this CPU ("avx2", "ref", ...).
+std::string best_kernel_name();
+/// Every kernel this build contains and this CPU can run.
+std::vector<std::string> available_kernels();
+
+/// sigmoid(x) as the scores use it.
+float sigmoid(float x);
+
+}  // namespace indorerank

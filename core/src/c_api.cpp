@@ -1,0 +1,124 @@
+// The C API (indorerank.h) over the C++ API.
+#include "indorerank/indorerank.h"
+
+#include <string>
+
+#include "indorerank/indorerank.hpp"
+
+using indorerank::Status;
+
+struct ir_reranker {
+  std::unique_ptr<indorerank::Reranker> impl;
+  std::string kernel;
+};
+
+namespace {
+
+thread_local std::string g_last_error;
+
+ir_status fail(const Status& s) {
+  g_last_error = s.message();
+  return static_cast<ir_status>(s.code());
+}
+
+ir_status fail(ir_status code, const char* message) {
+  g_last_error = message;
+  return code;
+}
+
+indorerank::LoadOptions to_options(const ir_load_params* p) {
+  indorerank::LoadOptions o;
+  if (p) {
+    o.max_length = p->max_length;
+    o.memory_limit = static_cast<size_t>(p->memory_limit);
+    o.threads = p->threads;
+    o.kernel = p->kernel ? p->kernel : "";
+  }
+  return o;
+}
+
+ir_status finish_load(indorerank::StatusOr<std::unique_ptr<indorerank::Reranker>> r, ir_reranker** out) {
+  if (!r.ok()) return fail(r.status());
+  auto* h = new ir_reranker;
+  h->impl = std::move(r).value();
+  h->kernel = h->impl->info().kernel;
+  *out = h;
+  g_last_error.clear();
+  return IR_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+ir_load_params ir_load_default_params(void) {
+  const indorerank::LoadOptions d;
+  ir_load_params p;
+  p.max_length = d.max_length;
+  p.memory_limit = d.memory_limit;
+  p.threads = d.threads;
+  p.kernel = nullptr;
+  return p;
+}
+
+ir_status ir_load(const char* path, const ir_load_params* params, ir_reranker** out) {
+  if (!path || !out) return fail(IR_INVALID_ARGUMENT, "ir_load: path and out must not be NULL");
+  *out = nullptr;
+  return finish_load(indorerank::Reranker::load(path, to_options(params)), out);
+}
+
+ir_status ir_load_from_bytes(const uint8_t* data, size_t size, const ir_load_params* params, ir_reranker** out) {
+  if (!out || (!data && size)) return fail(IR_INVALID_ARGUMENT, "ir_load_from_bytes: bad arguments");
+  *out = nullptr;
+  return finish_load(indorerank::Reranker::load_from_bytes(data, size, to_options(params)), out);
+}
+
+void ir_free(ir_reranker* r) { delete r; }
+
+ir_status ir_rerank(ir_reranker* r, const char* query, const char* const* passages, size_t count, size_t top_k,
+                    ir_result* results, size_t* written) {
+  if (!r || !query || !written || (count && (!passages || !results)))
+    return fail(IR_INVALID_ARGUMENT, "ir_rerank: NULL argument");
+  *written = 0;
+  std::vector<std::string> ps;
+  ps.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (!passages[i]) return fail(IR_INVALID_ARGUMENT, ("ir_rerank: passage " + std::to_string(i) + " is NULL").c_str());
+    ps.emplace_back(passages[i]);
+  }
+  indorerank::RerankOptions o;
+  o.top_k = top_k;
+  auto res = r->impl->rerank(query, ps, o);
+  if (!res.ok()) return fail(res.status());
+  for (size_t i = 0; i < res->size(); ++i) {
+    const auto& x = res->at(i);
+    results[i] = ir_result{x.index, x.score, x.logit, x.truncated ? 1 : 0};
+  }
+  *written = res->size();
+  g_last_error.clear();
+  return IR_OK;
+}
+
+ir_status ir_tokenize(ir_reranker* r, const char* query, const char* passage, int32_t* ids, size_t capacity,
+                      size_t* len, int32_t* truncated) {
+  if (!r || !query || !passage || !ids || !len) return fail(IR_INVALID_ARGUMENT, "ir_tokenize: NULL argument");
+  auto e = r->impl->tokenize(query, passage);
+  if (!e.ok()) return fail(e.status());
+  if (e->input_ids.size() > capacity)
+    return fail(IR_INVALID_ARGUMENT, ("ir_tokenize: need room for " + std::to_string(e->input_ids.size()) + " ids").c_str());
+  std::copy(e->input_ids.begin(), e->input_ids.end(), ids);
+  *len = e->input_ids.size();
+  if (truncated) *truncated = e->truncated() ? 1 : 0;
+  g_last_error.clear();
+  return IR_OK;
+}
+
+const char* ir_kernel_name(const ir_reranker* r) { return r ? r->kernel.c_str() : ""; }
+
+uint64_t ir_peak_bytes(const ir_reranker* r) { return r ? r->impl->info().peak_bytes : 0; }
+
+const char* ir_last_error(void) { return g_last_error.c_str(); }
+
+const char* ir_status_name(ir_status s) { return indorerank::status_code_name(static_cast<indorerank::StatusCode>(s)); }
+
+}  // extern "C"

@@ -1,0 +1,194 @@
+#include "encoder.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "ops.hpp"
+
+namespace indorerank {
+namespace {
+
+constexpr int kRowChunk = 128;  // GEMM rows per kernel call (keeps A in L2)
+
+struct Workspace {
+  float* x = nullptr;       // [T, H] hidden states
+  float* qkv = nullptr;     // [T, 3H]
+  float* ctx = nullptr;     // [T, H]
+  float* tmp = nullptr;     // [T, H]
+  float* hid = nullptr;     // [T, I]
+  int8_t* a8 = nullptr;     // [T, max k_pad] quantized GEMM input
+  float* a_scale = nullptr; // [T]
+  int32_t* a_zero = nullptr; // [T]
+  int32_t* c32 = nullptr;   // [T, max n_pad] GEMM output
+  float* attn = nullptr;    // per thread: head_dim * L + L
+};
+
+size_t attn_scratch_floats(const ModelConfig& c, int max_len) {
+  return static_cast<size_t>(ops::attention_scratch_floats(max_len, c.hidden_size / c.num_heads));
+}
+
+// Carves the workspace with `alloc` (a counting one for planning, the arena
+// for real), so the plan and the use cannot drift apart.
+template <typename Alloc>
+void carve(const ModelConfig& c, int t, int max_len, int threads, Alloc&& alloc, Workspace* w) {
+  const size_t T = static_cast<size_t>(t), H = c.hidden_size, I = c.intermediate_size;
+  const size_t k_pad = static_cast<size_t>(kernels::round_up(std::max(c.hidden_size, c.intermediate_size), kernels::kKr));
+  const size_t n_pad = static_cast<size_t>(kernels::round_up(std::max(3 * c.hidden_size, c.intermediate_size), kernels::kNr));
+  w->x = alloc(static_cast<float*>(nullptr), T * H);
+  w->qkv = alloc(static_cast<float*>(nullptr), T * 3 * H);
+  w->ctx = alloc(static_cast<float*>(nullptr), T * H);
+  w->tmp = alloc(static_cast<float*>(nullptr), T * H);
+  w->hid = alloc(static_cast<float*>(nullptr), T * I);
+  w->a8 = alloc(static_cast<int8_t*>(nullptr), T * k_pad);
+  w->a_scale = alloc(static_cast<float*>(nullptr), T);
+  w->a_zero = alloc(static_cast<int32_t*>(nullptr), T);
+  w->c32 = alloc(static_cast<int32_t*>(nullptr), T * n_pad);
+  w->attn = alloc(static_cast<float*>(nullptr), static_cast<size_t>(threads) * attn_scratch_floats(c, max_len));
+}
+
+}  // namespace
+
+size_t Encoder::workspace_bytes(const ModelConfig& c, int tokens, int max_len, int threads) {
+  size_t total = 0;
+  Workspace w;
+  carve(c, tokens, max_len, threads,
+        [&](auto* tag, size_t n) {
+          total += Arena::rounded(n * sizeof(*tag));
+          return tag;
+        },
+        &w);
+  return total;
+}
+
+void Encoder::linear(const float* in, int rows, const QuantLinear& l, float* out, int8_t* a8, float* a_scale,
+                     int32_t* a_zero, int32_t* c32) const {
+  const int k = l.in(), k_pad = l.w.k_pad, n = l.out(), n_pad = l.w.n_pad;
+  pool_.parallel_for(rows, [&](int b, int e) {
+    for (int r = b; r < e; ++r)
+      ops::quantize_row(in + static_cast<size_t>(r) * k, k, k_pad, a8 + static_cast<size_t>(r) * k_pad, a_scale + r,
+                        a_zero + r);
+  });
+  pool_.parallel_for(l.w.n_blocks(), [&](int nb0, int nb1) {
+    for (int r0 = 0; r0 < rows; r0 += kRowChunk) {
+      const int m = std::min(kRowChunk, rows - r0);
+      kernel_.gemm_s8s8_s32(m, k_pad, a8 + static_cast<size_t>(r0) * k_pad, static_cast<size_t>(k_pad), l.w.data.data(),
+                            l.w.col_sums.data(), nb0, nb1, c32 + static_cast<size_t>(r0) * n_pad,
+                            static_cast<size_t>(n_pad));
+    }
+  });
+  pool_.parallel_for(rows, [&](int b, int e) {
+    for (int r = b; r < e; ++r)
+      ops::dequantize_row(c32 + static_cast<size_t>(r) * n_pad, a_scale[r], a_zero[r], l.w.col_sums.data(),
+                          l.scale.data(), l.bias.data(), n, out + static_cast<size_t>(r) * n);
+  });
+}
+
+Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, float* logits) const {
+  const ModelConfig& c = w_.config;
+  const int H = c.hidden_size, I = c.intermediate_size, heads = c.num_heads, hd = H / heads;
+  const int S = static_cast<int>(seqs.size());
+  std::vector<int> start(static_cast<size_t>(S) + 1, 0);
+  int max_len = 0;
+  for (int s = 0; s < S; ++s) {
+    start[s + 1] = start[s] + seqs[s].len;
+    max_len = std::max(max_len, seqs[s].len);
+  }
+  const int T = start[S];
+  if (S == 0) return ok_status();
+
+  Workspace ws;
+  bool ok = true;
+  carve(c, T, max_len, pool_.size(),
+        [&](auto* tag, size_t n) {
+          auto* p = arena.alloc<std::remove_pointer_t<decltype(tag)>>(n);
+          ok = ok && p != nullptr;
+          return p;
+        },
+        &ws);
+  if (!ok) return internal_error("workspace plan exceeds the arena");
+
+  // Embeddings: word (int8 row * scale) + position (from 2) + token type, then LayerNorm.
+  std::vector<int> token_pos(static_cast<size_t>(T));
+  std::vector<int32_t> token_id(static_cast<size_t>(T));
+  for (int s = 0; s < S; ++s)
+    for (int i = 0; i < seqs[s].len; ++i) {
+      token_pos[start[s] + i] = i + 2;
+      token_id[start[s] + i] = seqs[s].ids[i];
+    }
+  pool_.parallel_for(T, [&](int b, int e) {
+    for (int t = b; t < e; ++t) {
+      const int8_t* we = w_.word_embeddings + static_cast<size_t>(token_id[t]) * H;
+      const float ws_scale = w_.word_scale[token_id[t]];
+      const float* pe = w_.position_embeddings.data() + static_cast<size_t>(token_pos[t]) * H;
+      const float* te = w_.token_type_embedding.data();
+      float* xr = ws.x + static_cast<size_t>(t) * H;
+      for (int j = 0; j < H; ++j) xr[j] = (static_cast<float>(we[j]) * ws_scale + pe[j]) + te[j];
+      ops::layer_norm(xr, nullptr, w_.embedding_norm.gamma.data(), w_.embedding_norm.beta.data(), c.layer_norm_eps, H, xr);
+    }
+  });
+
+  const size_t scratch_floats = attn_scratch_floats(c, max_len);
+  for (size_t li = 0; li < w_.layers.size(); ++li) {
+    const EncoderLayer& L = w_.layers[li];
+    const bool last = li + 1 == w_.layers.size();
+    linear(ws.x, T, L.qkv, ws.qkv, ws.a8, ws.a_scale, ws.a_zero, ws.c32);
+
+    // Attention per (sequence, head). In the last layer only token 0 matters,
+    // and its context goes to row s (compacted).
+    const int tasks = S * heads;
+    pool_.parallel_for(tasks, [&](int b, int e, int thread) {
+      float* scratch = ws.attn + static_cast<size_t>(thread) * scratch_floats;
+      for (int task = b; task < e; ++task) {
+        const int s = task / heads, h = task % heads;
+        const size_t row0 = static_cast<size_t>(start[s]);
+        const float* base = ws.qkv + row0 * 3 * H + static_cast<size_t>(h) * hd;
+        float* out = ws.ctx + (last ? static_cast<size_t>(s) : row0) * H + static_cast<size_t>(h) * hd;
+        ops::attention_head(base, base + H, base + 2 * H, static_cast<size_t>(3 * H), seqs[s].len, last ? 1 : seqs[s].len,
+                            hd, out, static_cast<size_t>(H), scratch);
+      }
+    });
+
+    int rows = T;
+    if (last) {
+      // Keep only each sequence's first token; start[s] >= s, so moving rows
+      // down in order never overwrites a row still to be read.
+      for (int s = 0; s < S; ++s)
+        if (start[s] != s) std::memmove(ws.x + static_cast<size_t>(s) * H, ws.x + static_cast<size_t>(start[s]) * H, sizeof(float) * H);
+      rows = S;
+    }
+    linear(ws.ctx, rows, L.attn_out, ws.tmp, ws.a8, ws.a_scale, ws.a_zero, ws.c32);
+    pool_.parallel_for(rows, [&](int b, int e) {
+      for (int r = b; r < e; ++r) {
+        float* xr = ws.x + static_cast<size_t>(r) * H;
+        ops::layer_norm(ws.tmp + static_cast<size_t>(r) * H, xr, L.attn_norm.gamma.data(), L.attn_norm.beta.data(),
+                        c.layer_norm_eps, H, xr);
+      }
+    });
+    linear(ws.x, rows, L.ffn_up, ws.hid, ws.a8, ws.a_scale, ws.a_zero, ws.c32);
+    pool_.parallel_for(rows, [&](int b, int e) {
+      ops::gelu_inplace(ws.hid + static_cast<size_t>(b) * I, static_cast<size_t>(e - b) * I);
+    });
+    linear(ws.hid, rows, L.ffn_down, ws.tmp, ws.a8, ws.a_scale, ws.a_zero, ws.c32);
+    pool_.parallel_for(rows, [&](int b, int e) {
+      for (int r = b; r < e; ++r) {
+        float* xr = ws.x + static_cast<size_t>(r) * H;
+        ops::layer_norm(ws.tmp + static_cast<size_t>(r) * H, xr, L.ffn_norm.gamma.data(), L.ffn_norm.beta.data(),
+                        c.layer_norm_eps, H, xr);
+      }
+    });
+  }
+
+  // Head on the first token: dense -> tanh -> out_proj.
+  linear(ws.x, S, w_.head_dense, ws.tmp, ws.a8, ws.a_scale, ws.a_zero, ws.c32);
+  for (int s = 0; s < S; ++s) {
+    float* hr = ws.tmp + static_cast<size_t>(s) * H;
+    for (int j = 0; j < H; ++j) hr[j] = std::tanh(hr[j]) * w_.out_proj[j];
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int j = 0; j < H; ++j) acc[j % 8] += hr[j];
+    logits[s] = (((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))) + w_.out_proj_bias;
+  }
+  return ok_status();
+}
+
+}  // namespace indorerank

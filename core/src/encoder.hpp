@@ -1,0 +1,45 @@
+// The cross-encoder forward pass over a ragged micro-batch: all tokens of all
+// sequences packed into one [tokens x hidden] stream (no padding), linear
+// layers as int8 GEMMs over the whole stream, attention per sequence and head.
+// The last layer only finishes the first token of each sequence, which is all
+// the classification head reads.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "arena.hpp"
+#include "kernels/kernels.hpp"
+#include "model_file.hpp"
+#include "thread_pool.hpp"
+
+namespace indorerank {
+
+struct SequenceRef {
+  const int32_t* ids;
+  int len;
+};
+
+class Encoder {
+ public:
+  Encoder(const ModelWeights& w, const kernels::KernelTable& kernel, ThreadPool& pool)
+      : w_(w), kernel_(kernel), pool_(pool) {}
+
+  /// Arena bytes forward() needs for `tokens` tokens in sequences of at most
+  /// `max_len` tokens.
+  static size_t workspace_bytes(const ModelConfig& c, int tokens, int max_len, int threads);
+
+  /// Writes one logit per sequence. The arena must have been begun with at
+  /// least workspace_bytes(...) for these sequences.
+  Status forward(const std::vector<SequenceRef>& seqs, Arena& arena, float* logits) const;
+
+ private:
+  void linear(const float* in, int rows, const QuantLinear& l, float* out, int8_t* a8, float* a_scale,
+              int32_t* a_zero, int32_t* c32) const;
+
+  const ModelWeights& w_;
+  const kernels::KernelTable& kernel_;
+  ThreadPool& pool_;
+};
+
+}  // namespace indorerank

@@ -1,0 +1,29 @@
+// The one place that decides which kernels exist: from the build (which ISA
+// files were compiled) and from the CPU at run time (never from flags alone).
+#include "kernels.hpp"
+
+namespace indorerank::kernels {
+
+std::vector<const KernelTable*> available() {
+  std::vector<const KernelTable*> out;
+#if defined(INDORERANK_HAVE_AVX512VNNI)
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vnni"))
+    out.push_back(&kAvx512VnniKernel);
+#endif
+#if defined(INDORERANK_HAVE_AVX2)
+  if (__builtin_cpu_supports("avx2")) out.push_back(&kAvx2Kernel);
+#endif
+  out.push_back(&kRefKernel);
+  return out;
+}
+
+const KernelTable& best() { return *available().front(); }
+
+const KernelTable* find(const std::string& name) {
+  for (const KernelTable* k : available())
+    if (name == k->name) return k;
+  return nullptr;
+}
+
+}  // namespace indorerank::kernels

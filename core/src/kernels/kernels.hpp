@@ -1,0 +1,63 @@
+// Int8 GEMM kernels behind one dispatch table.
+//
+// Every kernel computes C[m][n] = sum_k A[m][k] * W[n][k] in exact int32
+// arithmetic, so all kernels agree bit for bit and `ref` is the oracle.
+//
+// A (activations): int8, row-major, `lda` bytes per row, k_pad columns of
+// which the ones past k are zero.
+// W (weights): int8, pre-packed once at load by pack_weights() into blocks of
+// kNr=16 output channels x kKr=4 depth:
+//   packed[((nb * (k_pad / 4)) + kb) * 64 + c * 4 + j] = W[nb * 16 + c][kb * 4 + j]
+// with zeros outside W. Each 64-byte block is one 512-bit register, or four
+// 128-bit ones, of 16 columns x 4 depth.
+// C: int32, row-major, `ldc` >= n_pad; a call writes the columns of blocks
+// [nb_begin, nb_end) for rows [0, m).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace indorerank::kernels {
+
+constexpr int kNr = 16;
+constexpr int kKr = 4;
+
+inline int round_up(int x, int m) { return (x + m - 1) / m * m; }
+
+struct PackedWeights {
+  int n = 0, k = 0, n_pad = 0, k_pad = 0;
+  std::vector<int8_t> data;       // n_pad * k_pad bytes, layout above
+  std::vector<int32_t> col_sums;  // n_pad sums of each column's weights (for u8 kernels)
+  int n_blocks() const { return n_pad / kNr; }
+};
+
+/// Packs W [n][k] (row-major, int8) into the kernel layout.
+PackedWeights pack_weights(const int8_t* w, int n, int k);
+
+using GemmFn = void (*)(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
+                        const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc);
+
+struct KernelTable {
+  const char* name;
+  GemmFn gemm_s8s8_s32;
+};
+
+// Each kernel; the non-ref ones exist only in builds for their ISA.
+extern const KernelTable kRefKernel;
+#if defined(INDORERANK_HAVE_AVX2)
+extern const KernelTable kAvx2Kernel;
+#endif
+#if defined(INDORERANK_HAVE_AVX512VNNI)
+extern const KernelTable kAvx512VnniKernel;
+#endif
+
+/// Kernels this build has and this CPU runs, best first ("ref" is always last).
+std::vector<const KernelTable*> available();
+/// The best available kernel.
+const KernelTable& best();
+/// A kernel by name, or nullptr when this build or CPU lacks it.
+const KernelTable* find(const std::string& name);
+
+}  // namespace indorerank::kernels

@@ -1,0 +1,192 @@
+#include "model_file.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "json.hpp"
+#include "safetensors.hpp"
+
+namespace indorerank {
+
+using safetensors::DType;
+using safetensors::TensorView;
+
+size_t ModelWeights::packed_bytes() const {
+  auto lin = [](const QuantLinear& l) {
+    return l.w.data.size() + l.w.col_sums.size() * 4 + (l.scale.size() + l.bias.size()) * 4;
+  };
+  size_t n = lin(head_dense) + (word_scale.size() + position_embeddings.size()) * 4;
+  for (const auto& l : layers) n += lin(l.qkv) + lin(l.attn_out) + lin(l.ffn_up) + lin(l.ffn_down);
+  return n;
+}
+
+Status validate_config(const ModelConfig& c) {
+  auto bad = [](const std::string& what) { return data_loss("model config: " + what); };
+  if (c.vocab_size < 5 || c.vocab_size > 2000000) return bad("vocab_size " + std::to_string(c.vocab_size) + " out of range");
+  if (c.hidden_size < 1 || c.hidden_size > 8192) return bad("hidden_size out of range");
+  if (c.num_layers < 1 || c.num_layers > 128) return bad("num_layers out of range");
+  if (c.num_heads < 1 || c.hidden_size % c.num_heads != 0) return bad("hidden_size must be a multiple of num_heads");
+  if (c.hidden_size / c.num_heads > 256) return bad("head size above 256 is not supported");
+  if (c.intermediate_size < 1 || c.intermediate_size > 65536) return bad("intermediate_size out of range");
+  if (c.max_position_embeddings < 8 || c.max_position_embeddings > 65536) return bad("max_position_embeddings out of range");
+  if (!(c.layer_norm_eps > 0 && c.layer_norm_eps < 1)) return bad("layer_norm_eps out of range");
+  return ok_status();
+}
+
+std::string config_to_json(const ModelConfig& c) {
+  json::Value v = json::Value::object();
+  v.set("vocab_size", json::Value::number(c.vocab_size));
+  v.set("hidden_size", json::Value::number(c.hidden_size));
+  v.set("num_layers", json::Value::number(c.num_layers));
+  v.set("num_heads", json::Value::number(c.num_heads));
+  v.set("intermediate_size", json::Value::number(c.intermediate_size));
+  v.set("max_position_embeddings", json::Value::number(c.max_position_embeddings));
+  v.set("layer_norm_eps", json::Value::number(c.layer_norm_eps));
+  return json::dump(v);
+}
+
+StatusOr<ModelConfig> config_from_json(const std::string& text) {
+  auto parsed = json::parse(text);
+  if (!parsed.ok()) return data_loss("model config is not valid JSON: " + parsed.status().message());
+  const json::Value& v = parsed.value();
+  ModelConfig c;
+  struct Field { const char* name; int* out; };
+  const Field fields[] = {{"vocab_size", &c.vocab_size}, {"hidden_size", &c.hidden_size},
+                          {"num_layers", &c.num_layers}, {"num_heads", &c.num_heads},
+                          {"intermediate_size", &c.intermediate_size},
+                          {"max_position_embeddings", &c.max_position_embeddings}};
+  for (const Field& f : fields) {
+    const json::Value* x = v.find(f.name);
+    if (!x || !x->is_integer() || x->as_int() < 0 || x->as_int() > (1 << 30))
+      return data_loss(std::string("model config: missing or bad ") + f.name);
+    *f.out = static_cast<int>(x->as_int());
+  }
+  const json::Value* eps = v.find("layer_norm_eps");
+  if (!eps || !eps->is_number()) return data_loss("model config: missing layer_norm_eps");
+  c.layer_norm_eps = static_cast<float>(eps->as_number());
+  INDORERANK_RETURN_IF_ERROR(validate_config(c));
+  return c;
+}
+
+namespace {
+
+class Reader {
+ public:
+  explicit Reader(const safetensors::File& f) : f_(f) {}
+
+  StatusOr<const TensorView*> get(const std::string& name, DType dtype, std::vector<int64_t> shape) const {
+    const TensorView* t = f_.find(name);
+    if (!t) return data_loss("model file has no tensor '" + name + "' (not an indorerank int8 model, or a different architecture)");
+    if (t->dtype != dtype)
+      return data_loss("tensor '" + name + "' has dtype " + safetensors::dtype_name(t->dtype) + ", expected " +
+                       safetensors::dtype_name(dtype));
+    if (t->shape != shape) return data_loss("tensor '" + name + "' has shape " + shape_str(t->shape) + ", expected " + shape_str(shape));
+    return t;
+  }
+
+  Status floats(const std::string& name, std::vector<int64_t> shape, std::vector<float>* out) const {
+    INDORERANK_ASSIGN_OR_RETURN(const TensorView* t, get(name, DType::kF32, std::move(shape)));
+    out->resize(static_cast<size_t>(t->numel()));
+    std::memcpy(out->data(), t->data, t->nbytes);
+    for (const float x : *out)
+      if (!std::isfinite(x)) return data_loss("tensor '" + name + "' contains NaN or infinity");
+    return ok_status();
+  }
+
+  Status linear(const std::string& prefix, int out, int in, QuantLinear* l) const {
+    INDORERANK_ASSIGN_OR_RETURN(const TensorView* w, get(prefix + ".weight", DType::kI8, {out, in}));
+    INDORERANK_RETURN_IF_ERROR(floats(prefix + ".scale", {out}, &l->scale));
+    INDORERANK_RETURN_IF_ERROR(floats(prefix + ".bias", {out}, &l->bias));
+    for (const float s : l->scale)
+      if (s < 0) return data_loss("tensor '" + prefix + ".scale' has a negative scale");
+    l->w = kernels::pack_weights(reinterpret_cast<const int8_t*>(w->data), out, in);
+    return ok_status();
+  }
+
+  Status norm(const std::string& prefix, int h, Norm* n) const {
+    INDORERANK_RETURN_IF_ERROR(floats(prefix + ".weight", {h}, &n->gamma));
+    return floats(prefix + ".bias", {h}, &n->beta);
+  }
+
+ private:
+  static std::string shape_str(const std::vector<int64_t>& s) {
+    std::string r = "[";
+    for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
+    return r + "]";
+  }
+  const safetensors::File& f_;
+};
+
+// Stacks query, key and value into one [3H, H] layer so one GEMM computes all three.
+QuantLinear stack_qkv(const QuantLinear* parts[3], const safetensors::File& f, const std::string& prefix, int h) {
+  std::vector<int8_t> w(static_cast<size_t>(3) * h * h);
+  QuantLinear out;
+  const char* names[3] = {"query", "key", "value"};
+  for (int i = 0; i < 3; ++i) {
+    const TensorView* t = f.find(prefix + names[i] + ".weight");
+    std::memcpy(w.data() + static_cast<size_t>(i) * h * h, t->data, t->nbytes);
+    out.scale.insert(out.scale.end(), parts[i]->scale.begin(), parts[i]->scale.end());
+    out.bias.insert(out.bias.end(), parts[i]->bias.begin(), parts[i]->bias.end());
+  }
+  out.w = kernels::pack_weights(w.data(), 3 * h, h);
+  return out;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<ModelWeights>> load_model(std::shared_ptr<const Blob> file) {
+  INDORERANK_ASSIGN_OR_RETURN(safetensors::File f, safetensors::parse(file->data(), file->size()));
+  const auto fmt = f.metadata.find("format");
+  if (fmt == f.metadata.end() || fmt->second != kFormatName)
+    return data_loss("not an indorerank int8 model file (metadata 'format' is not '" + std::string(kFormatName) +
+                     "'); convert a Hugging Face model with `indorerank convert`");
+  const auto ver = f.metadata.find("format_version");
+  if (ver == f.metadata.end() || ver->second != kFormatVersion)
+    return data_loss("unsupported model file version (this build reads version " + std::string(kFormatVersion) + ")");
+  const auto cfg = f.metadata.find("config");
+  if (cfg == f.metadata.end()) return data_loss("model file metadata has no 'config'");
+
+  auto m = std::make_unique<ModelWeights>();
+  INDORERANK_ASSIGN_OR_RETURN(m->config, config_from_json(cfg->second));
+  const ModelConfig& c = m->config;
+  const int h = c.hidden_size, inter = c.intermediate_size;
+  Reader r(f);
+
+  INDORERANK_ASSIGN_OR_RETURN(const TensorView* emb, r.get("embeddings.word.weight", DType::kI8, {c.vocab_size, h}));
+  m->word_embeddings = reinterpret_cast<const int8_t*>(emb->data);
+  INDORERANK_RETURN_IF_ERROR(r.floats("embeddings.word.scale", {c.vocab_size}, &m->word_scale));
+  INDORERANK_RETURN_IF_ERROR(r.floats("embeddings.position.weight", {c.max_position_embeddings, h}, &m->position_embeddings));
+  INDORERANK_RETURN_IF_ERROR(r.floats("embeddings.token_type.weight", {1, h}, &m->token_type_embedding));
+  INDORERANK_RETURN_IF_ERROR(r.norm("embeddings.norm", h, &m->embedding_norm));
+
+  m->layers.resize(static_cast<size_t>(c.num_layers));
+  for (int i = 0; i < c.num_layers; ++i) {
+    const std::string p = "layers." + std::to_string(i) + ".";
+    EncoderLayer& l = m->layers[static_cast<size_t>(i)];
+    QuantLinear q, k, v;
+    INDORERANK_RETURN_IF_ERROR(r.linear(p + "attention.query", h, h, &q));
+    INDORERANK_RETURN_IF_ERROR(r.linear(p + "attention.key", h, h, &k));
+    INDORERANK_RETURN_IF_ERROR(r.linear(p + "attention.value", h, h, &v));
+    const QuantLinear* parts[3] = {&q, &k, &v};
+    l.qkv = stack_qkv(parts, f, p + "attention.", h);
+    INDORERANK_RETURN_IF_ERROR(r.linear(p + "attention.output", h, h, &l.attn_out));
+    INDORERANK_RETURN_IF_ERROR(r.norm(p + "attention.norm", h, &l.attn_norm));
+    INDORERANK_RETURN_IF_ERROR(r.linear(p + "ffn.up", inter, h, &l.ffn_up));
+    INDORERANK_RETURN_IF_ERROR(r.linear(p + "ffn.down", h, inter, &l.ffn_down));
+    INDORERANK_RETURN_IF_ERROR(r.norm(p + "ffn.norm", h, &l.ffn_norm));
+  }
+  INDORERANK_RETURN_IF_ERROR(r.linear("head.dense", h, h, &m->head_dense));
+  INDORERANK_RETURN_IF_ERROR(r.floats("head.out_proj.weight", {1, h}, &m->out_proj));
+  std::vector<float> ob;
+  INDORERANK_RETURN_IF_ERROR(r.floats("head.out_proj.bias", {1}, &ob));
+  m->out_proj_bias = ob[0];
+
+  const TensorView* spm = f.find("tokenizer.sentencepiece");
+  if (!spm || spm->dtype != DType::kU8 || spm->shape.size() != 1)
+    return data_loss("model file has no tokenizer (tensor 'tokenizer.sentencepiece', U8 [n])");
+  m->sentencepiece_model.assign(reinterpret_cast<const char*>(spm->data), spm->nbytes);
+  m->file = std::move(file);
+  return m;
+}
+
+}  // namespace indorerank

@@ -1,0 +1,82 @@
+// The int8 model file (`*.int8.safetensors`) and the weights loaded from it.
+//
+// A safetensors container with metadata
+//   format = "indorerank-int8", format_version = "1",
+//   config = JSON {vocab_size, hidden_size, num_layers, num_heads,
+//                  intermediate_size, max_position_embeddings, layer_norm_eps}
+// and these tensors (H hidden, I intermediate, V vocab, P positions):
+//   embeddings.word.weight I8 [V,H]  + embeddings.word.scale F32 [V] (per row)
+//   embeddings.position.weight F32 [P,H], embeddings.token_type.weight F32 [1,H]
+//   embeddings.norm.{weight,bias} F32 [H]
+//   layers.{i}.attention.{query,key,value,output}.{weight I8 [H,H], scale F32 [H], bias F32 [H]}
+//   layers.{i}.attention.norm.{weight,bias} F32 [H]
+//   layers.{i}.ffn.up.{weight I8 [I,H], scale F32 [I], bias F32 [I]}
+//   layers.{i}.ffn.down.{weight I8 [H,I], scale F32 [H], bias F32 [H]}
+//   layers.{i}.ffn.norm.{weight,bias} F32 [H]
+//   head.dense.{weight I8 [H,H], scale F32 [H], bias F32 [H]}
+//   head.out_proj.weight F32 [1,H], head.out_proj.bias F32 [1]
+//   tokenizer.sentencepiece U8 [n]  (the serialized sentencepiece model)
+// Int8 weights are symmetric with one scale per output row: w = q * scale.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "blob.hpp"
+#include "indorerank/indorerank.hpp"
+#include "kernels/kernels.hpp"
+
+namespace indorerank {
+
+constexpr const char* kFormatName = "indorerank-int8";
+constexpr const char* kFormatVersion = "1";
+
+/// An int8 linear layer y = x W^T + b, W packed for the kernels.
+struct QuantLinear {
+  kernels::PackedWeights w;
+  std::vector<float> scale;  // per output channel
+  std::vector<float> bias;
+  int out() const { return w.n; }
+  int in() const { return w.k; }
+};
+
+struct Norm {
+  std::vector<float> gamma, beta;
+};
+
+struct EncoderLayer {
+  QuantLinear qkv;  // query, key and value rows stacked: [3H, H]
+  QuantLinear attn_out;
+  Norm attn_norm;
+  QuantLinear ffn_up, ffn_down;
+  Norm ffn_norm;
+};
+
+struct ModelWeights {
+  ModelConfig config;
+  std::shared_ptr<const Blob> file;  // keeps word_embeddings alive
+  const int8_t* word_embeddings = nullptr;  // [V,H] inside `file`
+  std::vector<float> word_scale;            // [V]
+  std::vector<float> position_embeddings;   // [P,H]
+  std::vector<float> token_type_embedding;  // [H]
+  Norm embedding_norm;
+  std::vector<EncoderLayer> layers;
+  QuantLinear head_dense;
+  std::vector<float> out_proj;  // [H]
+  float out_proj_bias = 0;
+  std::string sentencepiece_model;
+  size_t packed_bytes() const;
+};
+
+/// Validates and loads a model file. Every header field, dtype, shape and
+/// offset is checked; problems come back as kDataLoss naming the tensor.
+StatusOr<std::unique_ptr<ModelWeights>> load_model(std::shared_ptr<const Blob> file);
+
+/// Checks a config's numbers are sane for this engine (shared with convert).
+Status validate_config(const ModelConfig& c);
+/// Config <-> the JSON stored in the file's metadata.
+std::string config_to_json(const ModelConfig& c);
+StatusOr<ModelConfig> config_from_json(const std::string& text);
+
+}  // namespace indorerank

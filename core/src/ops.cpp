@@ -1,0 +1,269 @@
+#include "ops.hpp"
+
+#include <cmath>
+#include <cstring>
+
+// Hot loops get AVX2 and AVX-512 clones picked at load time; the math is the
+// same IEEE operations in the same order, so every clone gives identical bits.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define INDORERANK_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
+#define INDORERANK_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define INDORERANK_MULTIVERSION
+#define INDORERANK_ALWAYS_INLINE inline
+#endif
+
+namespace indorerank::ops {
+namespace {
+
+constexpr int kQueryBlock = 4;  // query rows per attention tile
+constexpr int kKeyBlock = 16;   // keys per attention tile
+
+// Round-to-nearest by the 1.5 * 2^23 trick: pure add/sub, so it vectorizes
+// everywhere and never depends on the rounding instructions an ISA has.
+constexpr float kRoundMagic = 12582912.0f;
+
+INDORERANK_ALWAYS_INLINE float exp1(float x_in) {
+  float x = x_in < -87.0f ? -87.0f : x_in;
+  x = x > 88.0f ? 88.0f : x;
+  const float t = x * 1.44269504f + kRoundMagic;
+  const float n = t - kRoundMagic;
+  const float r = (x - n * 0.693145752f) - n * 1.42860677e-6f;
+  // exp(r) on |r| <= 0.35: Taylor to degree 6 (error < 2e-8 relative).
+  float p = 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  int32_t bits;
+  std::memcpy(&bits, &t, 4);
+  int32_t magic_bits;
+  std::memcpy(&magic_bits, &kRoundMagic, 4);
+  const int32_t e = (bits - magic_bits + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &e, 4);
+  return x_in < -87.0f ? 0.0f : p * scale;
+}
+
+// Sum with 8 fixed partial sums: vectorizes and stays bit-identical anywhere.
+INDORERANK_ALWAYS_INLINE float sum8(const float* x, int n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) acc[j] += x[i + j];
+  for (int j = 0; i < n; ++i, ++j) acc[j] += x[i];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+}  // namespace
+
+INDORERANK_MULTIVERSION
+void exp_inplace(float* x, int n) {
+  for (int i = 0; i < n; ++i) x[i] = exp1(x[i]);
+}
+
+INDORERANK_MULTIVERSION
+void gelu_inplace(float* x, size_t n) {
+  // erf by Abramowitz & Stegun 7.1.26 on |z|, sign restored afterwards.
+  for (size_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    const float z = std::fabs(v) * 0.707106781f;
+    const float t = 1.0f / (1.0f + 0.3275911f * z);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    p = p * t;
+    const float erf_abs = 1.0f - p * exp1(-(z * z));
+    const float erf = v < 0 ? -erf_abs : erf_abs;
+    x[i] = 0.5f * v * (1.0f + erf);
+  }
+}
+
+INDORERANK_MULTIVERSION
+void layer_norm(const float* x, const float* residual, const float* gamma, const float* beta, float eps, int h,
+                float* out) {
+  if (residual) {
+    for (int i = 0; i < h; ++i) out[i] = x[i] + residual[i];
+  } else if (out != x) {
+    std::memcpy(out, x, sizeof(float) * static_cast<size_t>(h));
+  }
+  const float mean = sum8(out, h) / static_cast<float>(h);
+  float sq[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= h; i += 8)
+    for (int j = 0; j < 8; ++j) {
+      const float d = out[i + j] - mean;
+      sq[j] += d * d;
+    }
+  for (int j = 0; i < h; ++i, ++j) {
+    const float d = out[i] - mean;
+    sq[j] += d * d;
+  }
+  const float var = (((sq[0] + sq[1]) + (sq[2] + sq[3])) + ((sq[4] + sq[5]) + (sq[6] + sq[7]))) / static_cast<float>(h);
+  const float inv = 1.0f / std::sqrt(var + eps);
+  for (int k = 0; k < h; ++k) out[k] = (out[k] - mean) * inv * gamma[k] + beta[k];
+}
+
+INDORERANK_MULTIVERSION
+void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int32_t* zero) {
+  float lo = 0.0f, hi = 0.0f;
+  for (int i = 0; i < k; ++i) {
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+  }
+  const float range = hi - lo;
+  if (!(range > 0.0f) || !std::isfinite(range)) {
+    std::memset(q, 0, static_cast<size_t>(k_pad));
+    *scale = 0.0f;
+    *zero = 0;
+    return;
+  }
+  const float inv = 255.0f / range;
+  // zero = round(-128 - lo / scale), within [-128, 127] because lo <= 0 <= hi.
+  float z = (-128.0f - lo * inv + kRoundMagic) - kRoundMagic;
+  z = z > 127.0f ? 127.0f : (z < -128.0f ? -128.0f : z);
+  for (int i = 0; i < k; ++i) {
+    float r = ((x[i] * inv + kRoundMagic) - kRoundMagic) + z;
+    r = r > 127.0f ? 127.0f : (r < -128.0f ? -128.0f : r);
+    q[i] = static_cast<int8_t>(r);
+  }
+  for (int i = k; i < k_pad; ++i) q[i] = 0;
+  *scale = range / 255.0f;
+  *zero = static_cast<int32_t>(z);
+}
+
+INDORERANK_MULTIVERSION
+void dequantize_row(const int32_t* c, float a_scale, int32_t zero, const int32_t* w_col_sum, const float* w_scale,
+                    const float* bias, int n, float* y) {
+  for (int i = 0; i < n; ++i)
+    y[i] = static_cast<float>(c[i] - zero * w_col_sum[i]) * a_scale * w_scale[i] + bias[i];
+}
+
+int attention_scratch_floats(int len, int head_dim) {
+  const int len_pad = (len + kKeyBlock - 1) / kKeyBlock * kKeyBlock;
+  return (head_dim + kQueryBlock) * len_pad;
+}
+
+namespace {
+
+// 16 floats as one value: lowered to whatever vector width the target has
+// (4 x SSE, 1 x AVX-512, 4 x wasm SIMD128); element-wise IEEE math as scalars.
+typedef float f32x16 __attribute__((vector_size(64)));
+
+INDORERANK_ALWAYS_INLINE f32x16 load16(const float* p) {
+  f32x16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+INDORERANK_ALWAYS_INLINE void store16(float* p, f32x16 v) { std::memcpy(p, &v, sizeof v); }
+
+constexpr int kMaxHeadDim = 256;
+
+// Scores of kQueryBlock query rows (qb, zero rows past the real ones)
+// against all keys, into s[r][j]. Each score sums q[d] * k[d] over d in order.
+INDORERANK_ALWAYS_INLINE void attention_scores(const float (*qb)[kMaxHeadDim], int head_dim, const float* kt,
+                                               int len_pad, float* s) {
+  static_assert(kQueryBlock == 4 && kKeyBlock == 16, "the tile below is written for 4 x 16");
+  for (int j0 = 0; j0 < len_pad; j0 += kKeyBlock) {
+    f32x16 a0 = {}, a1 = {}, a2 = {}, a3 = {};
+    for (int d = 0; d < head_dim; ++d) {
+      const f32x16 kv = load16(kt + static_cast<size_t>(d) * len_pad + j0);
+      a0 += qb[0][d] * kv;
+      a1 += qb[1][d] * kv;
+      a2 += qb[2][d] * kv;
+      a3 += qb[3][d] * kv;
+    }
+    store16(s + j0, a0);
+    store16(s + len_pad + j0, a1);
+    store16(s + 2 * len_pad + j0, a2);
+    store16(s + 3 * len_pad + j0, a3);
+  }
+}
+
+// out[r][:] = sum_j p[r][j] * v[j][:], j in order, for kQueryBlock rows.
+template <int HD>
+INDORERANK_ALWAYS_INLINE void attention_values(const float* p, int len_pad, int rows, int len, const float* v,
+                                               size_t ld, int head_dim_rt, float* ctx, size_t ld_ctx) {
+  if constexpr (HD > 0 && HD % 16 == 0) {
+    constexpr int kChunks = HD / 16;
+    f32x16 acc[kQueryBlock][kChunks] = {};
+    for (int j = 0; j < len; ++j) {
+      f32x16 vj[kChunks];
+      for (int c = 0; c < kChunks; ++c) vj[c] = load16(v + j * ld + 16 * c);
+      for (int r = 0; r < kQueryBlock; ++r) {
+        const float pr = p[r * len_pad + j];
+        for (int c = 0; c < kChunks; ++c) acc[r][c] += pr * vj[c];
+      }
+    }
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < kChunks; ++c) store16(ctx + r * ld_ctx + 16 * c, acc[r][c]);
+  } else {
+    float acc[kQueryBlock][kMaxHeadDim] = {};
+    for (int j = 0; j < len; ++j) {
+      const float* vj = v + j * ld;
+      for (int r = 0; r < kQueryBlock; ++r) {
+        const float pr = p[r * len_pad + j];
+        for (int d = 0; d < head_dim_rt; ++d) acc[r][d] += pr * vj[d];
+      }
+    }
+    for (int r = 0; r < rows; ++r)
+      for (int d = 0; d < head_dim_rt; ++d) ctx[r * ld_ctx + d] = acc[r][d];
+  }
+}
+
+template <int HD>
+INDORERANK_ALWAYS_INLINE void attention_rows(const float* q, const float* v, size_t ld, int len, int q_rows, int head_dim,
+                           float* ctx, size_t ld_ctx, const float* kt, float* s, int len_pad) {
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  for (int i0 = 0; i0 < q_rows; i0 += kQueryBlock) {
+    const int rows = q_rows - i0 < kQueryBlock ? q_rows - i0 : kQueryBlock;
+    float qb[kQueryBlock][kMaxHeadDim];
+    for (int r = 0; r < kQueryBlock; ++r)
+      for (int d = 0; d < head_dim; ++d) qb[r][d] = r < rows ? q[(i0 + r) * ld + d] : 0.0f;
+    attention_scores(qb, head_dim, kt, len_pad, s);
+    for (int r = 0; r < kQueryBlock; ++r) {
+      float* sr = s + r * len_pad;
+      if (r >= rows) {  // unused rows of the block still feed the value loop: make them zero
+        for (int j = 0; j < len; ++j) sr[j] = 0.0f;
+        continue;
+      }
+      float mx = -3.4e38f;
+      for (int j = 0; j < len; ++j) {
+        sr[j] *= scale;
+        mx = sr[j] > mx ? sr[j] : mx;
+      }
+      for (int j = 0; j < len; ++j) sr[j] -= mx;
+      for (int j = 0; j < len; ++j) sr[j] = exp1(sr[j]);
+      const float inv = 1.0f / sum8(sr, len);
+      for (int j = 0; j < len; ++j) sr[j] *= inv;
+    }
+    attention_values<HD>(s, len_pad, rows, len, v, ld, head_dim, ctx + i0 * ld_ctx, ld_ctx);
+  }
+}
+
+}  // namespace
+
+INDORERANK_MULTIVERSION
+void attention_head(const float* q, const float* k, const float* v, size_t ld, int len, int q_rows, int head_dim,
+                    float* ctx, size_t ld_ctx, float* scratch) {
+  // K transposed to [head_dim][len_pad] (zero-padded) so scores run along keys.
+  const int len_pad = (len + kKeyBlock - 1) / kKeyBlock * kKeyBlock;
+  float* kt = scratch;
+  float* s = scratch + static_cast<size_t>(head_dim) * len_pad;  // [kQueryBlock][len_pad]
+  for (int d = 0; d < head_dim; ++d) {
+    float* row = kt + static_cast<size_t>(d) * len_pad;
+    for (int j = 0; j < len; ++j) row[j] = k[j * ld + d];
+    for (int j = len; j < len_pad; ++j) row[j] = 0.0f;
+  }
+  // The real model's head size gets a version with a constant loop bound.
+  if (head_dim == 32)
+    attention_rows<32>(q, v, ld, len, q_rows, head_dim, ctx, ld_ctx, kt, s, len_pad);
+  else
+    attention_rows<0>(q, v, ld, len, q_rows, head_dim, ctx, ld_ctx, kt, s, len_pad);
+}
+
+}  // namespace indorerank::ops

@@ -1,0 +1,219 @@
+// The public Reranker: loading, scheduling micro-batches under the memory
+// cap, ranking.
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include "arena.hpp"
+#include "blob.hpp"
+#include "encoder.hpp"
+#include "indorerank/indorerank.hpp"
+#include "model_file.hpp"
+#include "thread_pool.hpp"
+#include "tokenizer.hpp"
+
+namespace indorerank {
+
+namespace {
+constexpr int kMaxBatchTokens = 4096;  // beyond this, bigger batches stop paying off
+constexpr int kMaxThreads = 256;
+}  // namespace
+
+const char* status_code_name(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return "ok";
+    case StatusCode::kInvalidArgument: return "invalid_argument";
+    case StatusCode::kNotFound: return "not_found";
+    case StatusCode::kDataLoss: return "data_loss";
+    case StatusCode::kResourceExhausted: return "resource_exhausted";
+    case StatusCode::kFailedPrecondition: return "failed_precondition";
+    case StatusCode::kUnimplemented: return "unimplemented";
+    case StatusCode::kInternal: return "internal";
+    case StatusCode::kIoError: return "io_error";
+  }
+  return "unknown";
+}
+
+std::string Status::to_string() const {
+  if (ok()) return "ok";
+  return std::string(status_code_name(code_)) + ": " + message_;
+}
+
+float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+std::string best_kernel_name() { return kernels::best().name; }
+
+std::vector<std::string> available_kernels() {
+  std::vector<std::string> out;
+  for (const auto* k : kernels::available()) out.emplace_back(k->name);
+  return out;
+}
+
+struct Reranker::Impl {
+  std::unique_ptr<ModelWeights> weights;
+  std::unique_ptr<Tokenizer> tokenizer;
+  const kernels::KernelTable* kernel = nullptr;
+  std::unique_ptr<ThreadPool> pool;
+  std::unique_ptr<Arena> arena;
+  std::unique_ptr<Encoder> encoder;
+  LoadOptions options;
+  int batch_tokens = 0;  // most tokens one micro-batch may hold under the cap
+  size_t min_memory = 0;
+  mutable std::mutex mu;
+
+  Status run(const std::vector<SequenceRef>& seqs, float* logits);
+};
+
+Reranker::Reranker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Reranker::~Reranker() = default;
+
+static StatusOr<std::unique_ptr<Reranker::Impl>> make_impl(std::shared_ptr<const Blob> blob, const LoadOptions& o) {
+  if (o.max_length < 8 || o.max_length > 512)
+    return invalid_argument("max_length must be between 8 and 512, got " + std::to_string(o.max_length));
+  if (o.threads < 0 || o.threads > kMaxThreads) return invalid_argument("threads must be between 0 and 256");
+  auto impl = std::make_unique<Reranker::Impl>();
+  impl->options = o;
+  if (o.kernel.empty()) {
+    impl->kernel = &kernels::best();
+  } else {
+    impl->kernel = kernels::find(o.kernel);
+    if (!impl->kernel) {
+      std::string names;
+      for (const auto& n : available_kernels()) names += (names.empty() ? "" : ", ") + n;
+      return unimplemented("kernel '" + o.kernel + "' is not available on this CPU/build (available: " + names + ")");
+    }
+  }
+  INDORERANK_ASSIGN_OR_RETURN(impl->weights, load_model(std::move(blob)));
+  const ModelConfig& c = impl->weights->config;
+  if (o.max_length > c.max_position_embeddings - 2)
+    return invalid_argument("max_length " + std::to_string(o.max_length) + " exceeds the model's " +
+                            std::to_string(c.max_position_embeddings - 2) + " positions");
+  INDORERANK_ASSIGN_OR_RETURN(impl->tokenizer, Tokenizer::create(impl->weights->sentencepiece_model, c.vocab_size));
+
+  int threads = o.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  impl->options.threads = threads;
+
+  impl->min_memory = Encoder::workspace_bytes(c, o.max_length, o.max_length, threads);
+  if (impl->min_memory > o.memory_limit)
+    return resource_exhausted("memory_limit " + std::to_string(o.memory_limit) + " bytes is too small: one pair of " +
+                              std::to_string(o.max_length) + " tokens needs " + std::to_string(impl->min_memory) +
+                              " bytes of working memory (lower max_length or threads, or raise the limit)");
+  int lo = o.max_length, hi = kMaxBatchTokens;
+  while (lo < hi) {  // largest token count whose workspace fits the cap
+    const int mid = (lo + hi + 1) / 2;
+    if (Encoder::workspace_bytes(c, mid, o.max_length, threads) <= o.memory_limit) lo = mid; else hi = mid - 1;
+  }
+  impl->batch_tokens = lo;
+  impl->pool = std::make_unique<ThreadPool>(threads);
+  impl->arena = std::make_unique<Arena>(o.memory_limit);
+  impl->encoder = std::make_unique<Encoder>(*impl->weights, *impl->kernel, *impl->pool);
+  return impl;
+}
+
+StatusOr<std::unique_ptr<Reranker>> Reranker::load(const std::string& path, const LoadOptions& options) {
+  INDORERANK_ASSIGN_OR_RETURN(auto blob, map_file(path));
+  auto impl = make_impl(std::move(blob), options);
+  if (!impl.ok()) return Status(impl.status().code(), path + ": " + impl.status().message());
+  return std::unique_ptr<Reranker>(new Reranker(std::move(impl).value()));
+}
+
+StatusOr<std::unique_ptr<Reranker>> Reranker::load_from_bytes(const uint8_t* data, size_t size,
+                                                               const LoadOptions& options) {
+  if (data == nullptr && size != 0) return invalid_argument("null model bytes");
+  auto blob = blob_from_vector(std::vector<uint8_t>(data, data + size));
+  INDORERANK_ASSIGN_OR_RETURN(auto impl, make_impl(std::move(blob), options));
+  return std::unique_ptr<Reranker>(new Reranker(std::move(impl)));
+}
+
+Status Reranker::Impl::run(const std::vector<SequenceRef>& seqs, float* logits) {
+  const ModelConfig& c = weights->config;
+  size_t i = 0;
+  while (i < seqs.size()) {
+    // Greedy in input order: results never depend on the grouping.
+    size_t j = i;
+    int tokens = 0, max_len = 0;
+    while (j < seqs.size() && (j == i || tokens + seqs[j].len <= batch_tokens)) {
+      tokens += seqs[j].len;
+      max_len = std::max(max_len, seqs[j].len);
+      ++j;
+    }
+    const size_t need = Encoder::workspace_bytes(c, tokens, max_len, pool->size());
+    if (!arena->begin(need)) return internal_error("micro-batch plan exceeds the memory cap");
+    std::vector<SequenceRef> batch(seqs.begin() + static_cast<std::ptrdiff_t>(i), seqs.begin() + static_cast<std::ptrdiff_t>(j));
+    INDORERANK_RETURN_IF_ERROR(encoder->forward(batch, *arena, logits + i));
+    i = j;
+  }
+  return ok_status();
+}
+
+StatusOr<Encoding> Reranker::tokenize(std::string_view query, std::string_view passage) const {
+  return impl_->tokenizer->encode_pair(query, passage, impl_->options.max_length);
+}
+
+StatusOr<std::vector<float>> Reranker::score_ids(const std::vector<std::vector<int32_t>>& sequences) {
+  const ModelConfig& c = impl_->weights->config;
+  std::vector<SequenceRef> seqs;
+  seqs.reserve(sequences.size());
+  for (size_t s = 0; s < sequences.size(); ++s) {
+    const auto& ids = sequences[s];
+    if (ids.empty() || static_cast<int>(ids.size()) > impl_->options.max_length)
+      return invalid_argument("sequence " + std::to_string(s) + " has " + std::to_string(ids.size()) +
+                              " tokens; need 1.." + std::to_string(impl_->options.max_length));
+    for (const int32_t id : ids)
+      if (id < 0 || id >= c.vocab_size)
+        return invalid_argument("sequence " + std::to_string(s) + " has token id " + std::to_string(id) +
+                                " outside the vocabulary [0, " + std::to_string(c.vocab_size) + ")");
+    seqs.push_back({ids.data(), static_cast<int>(ids.size())});
+  }
+  std::vector<float> logits(sequences.size());
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  INDORERANK_RETURN_IF_ERROR(impl_->run(seqs, logits.data()));
+  return logits;
+}
+
+StatusOr<std::vector<Result>> Reranker::rerank(std::string_view query, const std::vector<std::string>& passages,
+                                               const RerankOptions& options) {
+  std::vector<Encoding> enc(passages.size());
+  for (size_t i = 0; i < passages.size(); ++i) {
+    INDORERANK_ASSIGN_OR_RETURN(enc[i], tokenize(query, passages[i]));
+  }
+  std::vector<SequenceRef> seqs;
+  seqs.reserve(enc.size());
+  for (const auto& e : enc) seqs.push_back({e.input_ids.data(), static_cast<int>(e.input_ids.size())});
+  std::vector<float> logits(passages.size());
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    INDORERANK_RETURN_IF_ERROR(impl_->run(seqs, logits.data()));
+  }
+  std::vector<Result> results(passages.size());
+  for (size_t i = 0; i < passages.size(); ++i) {
+    results[i].index = i;
+    results[i].logit = logits[i];
+    results[i].score = sigmoid(logits[i]);
+    results[i].truncated = enc[i].passage_truncated;
+  }
+  std::stable_sort(results.begin(), results.end(), [](const Result& a, const Result& b) { return a.logit > b.logit; });
+  if (options.top_k > 0 && options.top_k < results.size()) results.resize(options.top_k);
+  if (options.return_documents)
+    for (auto& r : results) r.document = passages[r.index];
+  return results;
+}
+
+Info Reranker::info() const {
+  Info i;
+  i.kernel = impl_->kernel->name;
+  i.threads = impl_->pool->size();
+  i.max_length = impl_->options.max_length;
+  i.config = impl_->weights->config;
+  i.file_bytes = impl_->weights->file->size();
+  i.weight_bytes = impl_->weights->packed_bytes() + i.file_bytes;
+  i.memory_limit = impl_->options.memory_limit;
+  i.min_memory = impl_->min_memory;
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  i.peak_bytes = impl_->arena->peak_bytes();
+  return i;
+}
+
+}  // namespace indorerank

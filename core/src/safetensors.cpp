@@ -1,0 +1,160 @@
+#include "safetensors.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "json.hpp"
+
+namespace indorerank::safetensors {
+
+namespace {
+constexpr uint64_t kMaxHeaderBytes = 100u << 20;
+
+bool dtype_from_name(const std::string& s, DType* d) {
+  static const std::pair<const char*, DType> kNames[] = {
+      {"F32", DType::kF32}, {"F16", DType::kF16}, {"BF16", DType::kBF16}, {"I8", DType::kI8},
+      {"U8", DType::kU8},   {"I32", DType::kI32}, {"I64", DType::kI64}};
+  for (const auto& n : kNames)
+    if (s == n.first) { *d = n.second; return true; }
+  return false;
+}
+}  // namespace
+
+const char* dtype_name(DType d) {
+  switch (d) {
+    case DType::kF32: return "F32";
+    case DType::kF16: return "F16";
+    case DType::kBF16: return "BF16";
+    case DType::kI8: return "I8";
+    case DType::kU8: return "U8";
+    case DType::kI32: return "I32";
+    case DType::kI64: return "I64";
+  }
+  return "?";
+}
+
+size_t dtype_size(DType d) {
+  switch (d) {
+    case DType::kF32: case DType::kI32: return 4;
+    case DType::kF16: case DType::kBF16: return 2;
+    case DType::kI8: case DType::kU8: return 1;
+    case DType::kI64: return 8;
+  }
+  return 0;
+}
+
+int64_t TensorView::numel() const {
+  int64_t n = 1;
+  for (const int64_t d : shape) n *= d;
+  return n;
+}
+
+const TensorView* File::find(const std::string& name) const {
+  const auto it = tensors.find(name);
+  return it == tensors.end() ? nullptr : &it->second;
+}
+
+StatusOr<File> parse(const uint8_t* data, size_t size) {
+  if (size < 8) return data_loss("not a safetensors file: " + std::to_string(size) + " bytes, need at least 8");
+  uint64_t header_len = 0;
+  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | data[i];
+  if (header_len > kMaxHeaderBytes) return data_loss("safetensors header length " + std::to_string(header_len) + " is implausible (corrupted file?)");
+  if (header_len > size - 8)
+    return data_loss("file truncated: the header needs " + std::to_string(header_len + 8) + " bytes, the file has " + std::to_string(size));
+  const std::string_view header(reinterpret_cast<const char*>(data + 8), header_len);
+  auto parsed = json::parse(header);
+  if (!parsed.ok()) return data_loss("safetensors header is not valid JSON (" + parsed.status().message() + ")");
+  const json::Value& root = parsed.value();
+  if (!root.is_object()) return data_loss("safetensors header is not a JSON object");
+
+  const uint8_t* base = data + 8 + header_len;
+  const uint64_t data_size = size - 8 - header_len;
+  File file;
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  for (const auto& [name, entry] : root.members()) {
+    if (name == "__metadata__") {
+      if (!entry.is_object()) return data_loss("safetensors __metadata__ is not an object");
+      for (const auto& [k, v] : entry.members()) {
+        if (!v.is_string()) return data_loss("safetensors metadata value \"" + k + "\" is not a string");
+        file.metadata[k] = v.as_string();
+      }
+      continue;
+    }
+    const std::string where = "tensor '" + name + "'";
+    if (!entry.is_object()) return data_loss(where + ": header entry is not an object");
+    const json::Value* dt = entry.find("dtype");
+    const json::Value* shape = entry.find("shape");
+    const json::Value* offs = entry.find("data_offsets");
+    if (!dt || !dt->is_string()) return data_loss(where + ": missing dtype");
+    if (!shape || !shape->is_array()) return data_loss(where + ": missing shape");
+    if (!offs || !offs->is_array() || offs->items().size() != 2) return data_loss(where + ": data_offsets must be [begin, end]");
+    TensorView t;
+    t.name = name;
+    if (!dtype_from_name(dt->as_string(), &t.dtype)) return data_loss(where + ": unsupported dtype " + dt->as_string());
+    uint64_t numel = 1;
+    for (const auto& d : shape->items()) {
+      if (!d.is_integer() || d.as_int() < 0) return data_loss(where + ": shape has a bad dimension");
+      const auto dim = static_cast<uint64_t>(d.as_int());
+      if (dim != 0 && numel > (uint64_t(1) << 62) / dim) return data_loss(where + ": shape overflows");
+      numel *= dim;
+      t.shape.push_back(static_cast<int64_t>(dim));
+    }
+    if (!offs->items()[0].is_integer() || !offs->items()[1].is_integer() || offs->items()[0].as_int() < 0 ||
+        offs->items()[1].as_int() < 0)
+      return data_loss(where + ": bad data_offsets");
+    const auto begin = static_cast<uint64_t>(offs->items()[0].as_int());
+    const auto end = static_cast<uint64_t>(offs->items()[1].as_int());
+    if (begin > end) return data_loss(where + ": data_offsets begin after end");
+    if (end > data_size)
+      return data_loss("file truncated: " + where + " ends at data byte " + std::to_string(end) + " but only " +
+                       std::to_string(data_size) + " data bytes are present");
+    if (end - begin != numel * dtype_size(t.dtype))
+      return data_loss(where + ": " + std::to_string(end - begin) + " bytes stored but shape and dtype need " +
+                       std::to_string(numel * dtype_size(t.dtype)));
+    t.data = base + begin;
+    t.nbytes = static_cast<size_t>(end - begin);
+    ranges.emplace_back(begin, end);
+    file.tensors.emplace(name, std::move(t));
+  }
+  std::sort(ranges.begin(), ranges.end());
+  for (size_t i = 1; i < ranges.size(); ++i)
+    if (ranges[i].first < ranges[i - 1].second) return data_loss("safetensors tensors overlap (corrupted header)");
+  return file;
+}
+
+Status write(const std::string& path, const std::map<std::string, std::string>& metadata,
+             const std::vector<TensorToWrite>& tensors) {
+  json::Value header = json::Value::object();
+  json::Value meta = json::Value::object();
+  for (const auto& [k, v] : metadata) meta.set(k, json::Value::string(v));
+  header.set("__metadata__", std::move(meta));
+  uint64_t offset = 0;
+  for (const auto& t : tensors) {
+    json::Value e = json::Value::object();
+    e.set("dtype", json::Value::string(dtype_name(t.dtype)));
+    json::Value shape = json::Value::array();
+    for (const int64_t d : t.shape) shape.push_back(json::Value::number(static_cast<double>(d)));
+    e.set("shape", std::move(shape));
+    json::Value offs = json::Value::array();
+    offs.push_back(json::Value::number(static_cast<double>(offset)));
+    offs.push_back(json::Value::number(static_cast<double>(offset + t.bytes.size())));
+    e.set("data_offsets", std::move(offs));
+    header.set(t.name, std::move(e));
+    offset += t.bytes.size();
+  }
+  std::string h = json::dump(header);
+  while (h.size() % 8 != 0) h += ' ';
+  FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) return io_error("cannot open " + path + " for writing: " + std::strerror(errno));
+  uint8_t len[8];
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<uint8_t>((uint64_t(h.size()) >> (8 * i)) & 0xFF);
+  bool ok = std::fwrite(len, 1, 8, f) == 8 && std::fwrite(h.data(), 1, h.size(), f) == h.size();
+  for (const auto& t : tensors)
+    ok = ok && (t.bytes.empty() || std::fwrite(t.bytes.data(), 1, t.bytes.size(), f) == t.bytes.size());
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok) return io_error("failed writing " + path);
+  return ok_status();
+}
+
+}  // namespace indorerank::safetensors

@@ -1,0 +1,40 @@
+#include <cstdio>
+#include <thread>
+
+#include "args.hpp"
+
+namespace indorerank::cli {
+
+int cmd_info(int argc, char** argv) {
+  auto args = parse_args(argc, argv, 2, kLoadOptionNames, {});
+  if (!args.ok()) return usage_error(args.status().message());
+  const Args& a = args.value();
+  auto opts = load_options(a);
+  if (!opts.ok()) return usage_error(opts.status().message());
+  std::string kernels;
+  for (const auto& k : available_kernels()) kernels += (kernels.empty() ? "" : " ") + k;
+  if (a.positional.empty()) {
+    const std::string k = opts->kernel.empty() ? best_kernel_name() : opts->kernel;
+    bool known = false;
+    for (const auto& n : available_kernels()) known = known || n == k;
+    if (!known) return fail(unimplemented("kernel '" + k + "' is not available (available: " + kernels + ")"));
+    const int threads = opts->threads == 0 ? static_cast<int>(std::thread::hardware_concurrency()) : opts->threads;
+    std::printf("kernel: %s\nkernels: %s\nthreads: %d\nhardware_threads: %u\n", k.c_str(), kernels.c_str(), threads,
+                std::thread::hardware_concurrency());
+    return 0;
+  }
+  auto r = Reranker::load(a.positional[0], opts.value());
+  if (!r.ok()) return fail(r.status());
+  const Info i = r.value()->info();
+  std::printf("kernel: %s\nkernels: %s\nthreads: %d\nhardware_threads: %u\n", i.kernel.c_str(), kernels.c_str(),
+              i.threads, std::thread::hardware_concurrency());
+  std::printf("max_length: %d\nvocab_size: %d\nhidden_size: %d\nnum_layers: %d\nnum_heads: %d\n"
+              "intermediate_size: %d\nmax_position_embeddings: %d\n",
+              i.max_length, i.config.vocab_size, i.config.hidden_size, i.config.num_layers, i.config.num_heads,
+              i.config.intermediate_size, i.config.max_position_embeddings);
+  std::printf("file_bytes: %zu\nweight_bytes: %zu\nmemory_limit: %zu\nmin_memory: %zu\n", i.file_bytes,
+              i.weight_bytes, i.memory_limit, i.min_memory);
+  return 0;
+}
+
+}  // namespace indorerank::cli

@@ -1,0 +1,107 @@
+#include <chrono>
+#include <cstdio>
+
+#include "args.hpp"
+#include "input.hpp"
+#include "json.hpp"
+
+namespace indorerank::cli {
+namespace {
+
+struct Passage {
+  json::Value id;
+  std::string text;
+};
+
+// JSONL when the first non-blank line is a JSON object, else one passage per
+// non-blank line (ids are then the line's passage number from 0).
+StatusOr<std::vector<Passage>> parse_passages(const std::string& text) {
+  const std::vector<std::string> lines = split_lines(text);
+  bool jsonl = false;
+  for (const auto& l : lines) {
+    const size_t p = l.find_first_not_of(" \t");
+    if (p == std::string::npos) continue;
+    jsonl = l[p] == '{';
+    break;
+  }
+  std::vector<Passage> out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& l = lines[i];
+    if (l.find_first_not_of(" \t") == std::string::npos) continue;
+    if (!jsonl) {
+      out.push_back({json::Value::number(static_cast<double>(out.size())), l});
+      continue;
+    }
+    auto v = json::parse(l);
+    if (!v.ok()) return invalid_argument("passages line " + std::to_string(i + 1) + ": " + v.status().message());
+    const json::Value* t = v->find("text");
+    if (!v->is_object() || !t || !t->is_string())
+      return invalid_argument("passages line " + std::to_string(i + 1) + ": expected {\"id\": ..., \"text\": \"...\"}");
+    const json::Value* id = v->find("id");
+    out.push_back({id ? *id : json::Value::number(static_cast<double>(out.size())), t->as_string()});
+  }
+  return out;
+}
+
+}  // namespace
+
+int cmd_rank(int argc, char** argv) {
+  std::set<std::string> values = {"model", "query", "passages", "top-k"};
+  values.insert(kLoadOptionNames.begin(), kLoadOptionNames.end());
+  auto args = parse_args(argc, argv, 2, values, {"json", "return-documents"});
+  if (!args.ok()) return usage_error(args.status().message());
+  const Args& a = args.value();
+  if (!a.has("model")) return usage_error("rank needs -m MODEL");
+  if (!a.has("query")) return usage_error("rank needs -q QUERY");
+  auto top_k = a.get_int("top-k", 0, 0, 1 << 30);
+  if (!top_k.ok()) return usage_error(top_k.status().message());
+  auto opts = load_options(a);
+  if (!opts.ok()) return usage_error(opts.status().message());
+
+  auto text = read_text(a.get("passages"));
+  if (!text.ok()) return fail(text.status());
+  auto passages = parse_passages(text.value());
+  if (!passages.ok()) return fail(passages.status());
+  auto ranker = Reranker::load(a.get("model"), opts.value());
+  if (!ranker.ok()) return fail(ranker.status());
+
+  std::vector<std::string> texts;
+  for (const auto& p : passages.value()) texts.push_back(p.text);
+  RerankOptions ro;
+  ro.top_k = static_cast<size_t>(top_k.value());
+  ro.return_documents = a.has("return-documents");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto results = ranker.value()->rerank(a.get("query"), texts, ro);
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (!results.ok()) return fail(results.status());
+
+  if (a.has("json")) {
+    json::Value out = json::Value::object();
+    json::Value arr = json::Value::array();
+    for (const auto& r : results.value()) {
+      json::Value o = json::Value::object();
+      o.set("index", json::Value::number(static_cast<double>(r.index)));
+      o.set("id", passages.value()[r.index].id);
+      o.set("score", json::Value::number(r.score));
+      o.set("logit", json::Value::number(r.logit));
+      o.set("truncated", json::Value::boolean(r.truncated));
+      if (ro.return_documents) o.set("document", json::Value::string(r.document));
+      arr.push_back(std::move(o));
+    }
+    out.set("results", std::move(arr));
+    out.set("took_ms", json::Value::number(static_cast<double>(static_cast<float>(ms))));
+    std::printf("%s\n", json::dump(out).c_str());
+  } else {
+    int rank = 1;
+    for (const auto& r : results.value()) {
+      std::string t = texts[r.index];
+      if (t.size() > 100) t = t.substr(0, 97) + "...";
+      std::printf("%3d  %.4f  %-6s %s%s\n", rank++, r.score, json::dump(passages.value()[r.index].id).c_str(),
+                  r.truncated ? "[truncated] " : "", t.c_str());
+    }
+    std::fprintf(stderr, "%zu passages in %.1f ms\n", texts.size(), ms);
+  }
+  return 0;
+}
+
+}  // namespace indorerank::cli

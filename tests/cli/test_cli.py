@@ -1,0 +1,139 @@
+"""The CLI contract (issue: native core): rank, tokenize, convert, info, errors.
+
+Run by ctest as: /usr/bin/python3 tests/cli/test_cli.py CLI FIXTURES_DIR
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+CLI = FIXTURES = None
+
+PASSAGES = [
+    {"id": "a", "text": "Jakarta adalah ibu kota Indonesia."},
+    {"id": 7, "text": "Rendang berasal dari Sumatera Barat."},
+    {"id": {"doc": 3}, "text": "Harga beras di pasar naik minggu ini."},
+    {"id": "d", "text": "Kereta api berangkat dari Stasiun Gambir pukul tujuh pagi. " * 30},
+]
+
+
+def run(*args, stdin=None):
+    return subprocess.run([CLI, *args], input=stdin, capture_output=True, timeout=300)
+
+
+class Cli(unittest.TestCase):
+    @property
+    def model(self):
+        return os.path.join(FIXTURES, "tiny.int8.safetensors")
+
+    def rank_json(self, *extra, passages=PASSAGES):
+        with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+            for p in passages:
+                f.write(json.dumps(p, ensure_ascii=False) + "\n")
+        try:
+            r = run("rank", "-m", self.model, "-q", "harga beras", "--passages", f.name, "--json", *extra)
+        finally:
+            os.unlink(f.name)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        return json.loads(r.stdout)
+
+    def test_rank_json_contract(self):
+        out = self.rank_json("--max-length", "64")
+        res = out["results"]
+        self.assertEqual(len(res), len(PASSAGES))
+        self.assertEqual(sorted(x["index"] for x in res), list(range(len(PASSAGES))))
+        for x in res:
+            self.assertEqual(set(x), {"index", "id", "score", "logit", "truncated"})
+            self.assertEqual(x["id"], PASSAGES[x["index"]]["id"])
+            self.assertTrue(0.0 <= x["score"] <= 1.0)
+        self.assertEqual([x["logit"] for x in res], sorted((x["logit"] for x in res), reverse=True))
+        self.assertEqual([x["truncated"] for x in res if x["index"] == 3], [True])
+        self.assertTrue(all(not x["truncated"] for x in res if x["index"] != 3))
+
+    def test_top_k_and_documents(self):
+        out = self.rank_json("--top-k", "2", "--return-documents")
+        self.assertEqual(len(out["results"]), 2)
+        for x in out["results"]:
+            self.assertEqual(x["document"], PASSAGES[x["index"]]["text"])
+
+    def test_plain_lines_from_stdin_match_jsonl(self):
+        text = "\n".join(p["text"] for p in PASSAGES) + "\n\n"
+        r = run("rank", "-m", self.model, "-q", "harga beras", "--json", stdin=text.encode())
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        plain = json.loads(r.stdout)["results"]
+        self.assertEqual([x["id"] for x in plain], [x["index"] for x in plain])
+        jsonl = self.rank_json()["results"]
+        self.assertEqual([(x["index"], x["logit"]) for x in plain], [(x["index"], x["logit"]) for x in jsonl])
+
+    def test_human_output(self):
+        r = run("rank", "-m", self.model, "-q", "harga beras", stdin="satu\ndua\n".encode())
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(len(r.stdout.decode().strip().splitlines()), 2)
+
+    def test_tokenize(self):
+        r = run("tokenize", "-m", self.model, "--query", "harga beras", "--passage", "naik lagi", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        out = json.loads(r.stdout)
+        ids = out["input_ids"]
+        self.assertEqual(ids[0], 0)
+        self.assertEqual(ids[-1], 2)
+        self.assertIn(2, ids[1:-1])
+        self.assertFalse(out["truncated"])
+        r = run("tokenize", "-m", self.model, "--query", "harga beras", "--passage", "naik lagi " * 100,
+                "--max-length", "16", "--json")
+        out = json.loads(r.stdout)
+        self.assertEqual(len(out["input_ids"]), 16)
+        self.assertTrue(out["truncated"])
+
+    def test_info(self):
+        r = run("info")
+        self.assertEqual(r.returncode, 0)
+        lines = r.stdout.decode().splitlines()
+        kernel = [l for l in lines if l.startswith("kernel: ")]
+        self.assertEqual(len(kernel), 1)
+        self.assertIn(kernel[0].split(": ")[1], ("avx512_vnni", "avx2", "ref", "neon", "neon_dotprod"))
+        self.assertTrue(any(l.startswith("threads: ") for l in lines))
+        r = run("info", self.model, "--kernel", "ref")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        text = r.stdout.decode()
+        self.assertIn("kernel: ref\n", text)
+        self.assertIn("hidden_size: 68\n", text)
+        self.assertIn("num_layers: 2\n", text)
+
+    def test_convert_round_trip(self):
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "m.int8.safetensors")
+            r = run("convert", os.path.join(FIXTURES, "tiny"), out)
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            with open(out, "rb") as a, open(self.model, "rb") as b:
+                self.assertEqual(a.read(), b.read())  # conversion is deterministic
+
+    def test_errors_are_clear_and_nonzero(self):
+        cases = [
+            (["rank", "-q", "x"], 2, "needs -m"),
+            (["rank", "-m", self.model], 2, "needs -q"),
+            (["rank", "-m", "/nonexistent.int8.safetensors", "-q", "x"], 1, "cannot open"),
+            (["rank", "-m", self.model, "-q", "x", "--top-k", "-3"], 2, "--top-k"),
+            (["rank", "-m", self.model, "-q", "x", "--max-length", "4"], 2, "--max-length"),
+            (["rank", "-m", self.model, "-q", "x", "--bogus"], 2, "unknown option"),
+            (["rank", "-m", self.model, "-q", "x", "--memory-limit", "1", "--max-length", "512"], 1, "too small"),
+            (["rank", "-m", os.path.join(FIXTURES, "tiny", "model.safetensors"), "-q", "x"], 1, "indorerank convert"),
+            (["info", "--kernel", "nope"], 1, "not available"),
+            (["convert", "/nonexistent", "/tmp/x"], 1, "config.json"),
+            (["frobnicate"], 2, "unknown command"),
+        ]
+        for args, code, needle in cases:
+            with self.subTest(args=args):
+                r = run(*args, stdin=b"a\n")
+                self.assertEqual(r.returncode, code, r.stderr.decode())
+                self.assertIn(needle, r.stderr.decode())
+        r = run("rank", "-m", self.model, "-q", "x", "--json", stdin=b'{"id": 1, "text": 5}\n')
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("line 1", r.stderr.decode())
+
+
+if __name__ == "__main__":
+    CLI, FIXTURES = sys.argv[1], sys.argv[2]
+    unittest.main(argv=[sys.argv[0], "-v"])

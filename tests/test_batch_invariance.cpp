@@ -1,0 +1,71 @@
+// A passage's score is bit-identical whatever else is in the request, its
+// position, the micro-batch size (memory cap), the thread count and the kernel.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <random>
+
+#include "test_support.hpp"
+
+using namespace indorerank;
+
+namespace {
+std::vector<std::string> passages() {
+  const char* words[] = {"pemerintah", "kota", "jalan", "sekolah", "rumah", "sakit", "banjir", "harga", "beras",
+                         "kereta", "pantai", "gunung", "desa", "pasar", "listrik", "air", "bersih", "anak"};
+  std::mt19937 rng(4);
+  std::vector<std::string> out;
+  for (int i = 0; i < 60; ++i) {
+    std::string p;
+    const int n = 1 + static_cast<int>(rng() % 90);
+    for (int w = 0; w < n; ++w) p += std::string(words[rng() % 18]) + (w % 9 == 8 ? ". " : " ");
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<float> logits_by_index(Reranker& r, const std::vector<std::string>& ps) {
+  auto res = r.rerank("harga beras di pasar", ps);
+  REQUIRE(res.ok());
+  std::vector<float> out(ps.size());
+  for (const auto& x : res.value()) out[x.index] = x.logit;
+  return out;
+}
+}  // namespace
+
+TEST_CASE("scores are bit-identical across batch composition, order, caps, threads and kernels",
+          "[batch_invariance]") {
+  const auto ps = passages();
+  auto base = test::load_tiny();
+  const std::vector<float> ref = logits_by_index(*base, ps);
+
+  SECTION("each passage alone") {
+    for (size_t i = 0; i < ps.size(); i += 7) REQUIRE(logits_by_index(*base, {ps[i]})[0] == ref[i]);
+  }
+  SECTION("shuffled and mixed with other passages") {
+    std::vector<size_t> order(ps.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::mt19937 rng(8);
+    std::shuffle(order.begin(), order.end(), rng);
+    std::vector<std::string> shuffled;
+    for (const size_t i : order) {
+      shuffled.push_back(ps[i]);
+      shuffled.push_back("teks pengganggu " + std::to_string(i));
+    }
+    const auto got = logits_by_index(*base, shuffled);
+    for (size_t j = 0; j < order.size(); ++j) REQUIRE(got[2 * j] == ref[order[j]]);
+  }
+  SECTION("smallest memory cap (one pair per micro-batch), more threads, every kernel") {
+    for (const std::string& kernel : available_kernels())
+      for (const int threads : {1, 2, 3}) {
+        LoadOptions o;
+        o.kernel = kernel;
+        o.threads = threads;
+        o.memory_limit = base->info().min_memory + (1 << 16);  // about one pair per micro-batch
+        auto r = Reranker::load(test::fixture("tiny.int8.safetensors"), o);
+        REQUIRE(r.ok());
+        INFO("kernel " << kernel << " threads " << threads);
+        REQUIRE(logits_by_index(*r.value(), ps) == ref);
+      }
+  }
+}

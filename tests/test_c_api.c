@@ -1,0 +1,62 @@
+/* The C API, compiled as C: loads the tiny fixture, ranks, tokenizes, and
+ * checks that errors come back as codes with messages. */
+#include <indorerank/indorerank.h>
+
+#include <stdio.h>
+#include <string.h>
+
+static int failures = 0, checks = 0;
+#define CHECK(cond)                                               \
+  do {                                                            \
+    ++checks;                                                     \
+    if (!(cond)) {                                                \
+      ++failures;                                                 \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+    }                                                             \
+  } while (0)
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: test_c_api MODEL\n");
+    return 2;
+  }
+  ir_load_params p = ir_load_default_params();
+  CHECK(p.max_length == 256);
+  ir_reranker* r = NULL;
+  CHECK(ir_load("/nonexistent.int8.safetensors", &p, &r) == IR_NOT_FOUND);
+  CHECK(r == NULL);
+  CHECK(strlen(ir_last_error()) > 0);
+  p.memory_limit = 1000;
+  CHECK(ir_load(argv[1], &p, &r) == IR_RESOURCE_EXHAUSTED);
+  CHECK(strstr(ir_last_error(), "too small") != NULL);
+  p = ir_load_default_params();
+  CHECK(ir_load(argv[1], &p, &r) == IR_OK);
+  CHECK(r != NULL);
+  if (!r) return 1;
+  CHECK(strlen(ir_kernel_name(r)) > 0);
+
+  const char* passages[] = {"Jakarta adalah ibu kota Indonesia.", "Rendang berasal dari Sumatera Barat.",
+                            "Harga beras naik di pasar tradisional."};
+  ir_result res[3];
+  size_t n = 0;
+  CHECK(ir_rerank(r, "harga beras", passages, 3, 0, res, &n) == IR_OK);
+  CHECK(n == 3);
+  CHECK(res[0].logit >= res[1].logit && res[1].logit >= res[2].logit);
+  CHECK(res[0].score > 0.0f && res[0].score < 1.0f);
+  CHECK(ir_rerank(r, "harga beras", passages, 3, 1, res, &n) == IR_OK);
+  CHECK(n == 1);
+  CHECK(ir_peak_bytes(r) > 0);
+
+  int32_t ids[256];
+  size_t len = 0;
+  int32_t truncated = -1;
+  CHECK(ir_tokenize(r, "harga", "beras", ids, 256, &len, &truncated) == IR_OK);
+  CHECK(len >= 5 && ids[0] == 0 && ids[len - 1] == 2 && truncated == 0);
+  CHECK(ir_tokenize(r, "harga", "beras", ids, 2, &len, &truncated) == IR_INVALID_ARGUMENT);
+  CHECK(ir_rerank(r, NULL, passages, 3, 0, res, &n) == IR_INVALID_ARGUMENT);
+  CHECK(strcmp(ir_status_name(IR_DATA_LOSS), "data_loss") == 0);
+  ir_free(r);
+
+  printf("%d passed, %d failed\n", checks - failures, failures);
+  return failures == 0 ? 0 : 1;
+}

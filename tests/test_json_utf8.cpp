@@ -1,0 +1,54 @@
+// The JSON reader/writer and UTF-8 repair.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "json.hpp"
+#include "utf8.hpp"
+
+using namespace indorerank;
+
+TEST_CASE("utf8 repair replaces each maximal invalid subpart like Python", "[utf8]") {
+  const std::string fffd = "\xEF\xBF\xBD";
+  REQUIRE(repair_utf8("abc") == "abc");
+  REQUIRE(repair_utf8("caf\xC3\xA9") == "caf\xC3\xA9");
+  REQUIRE(repair_utf8(std::string("a\0b", 3)) == std::string("a\0b", 3));
+  REQUIRE(repair_utf8("\x80") == fffd);
+  REQUIRE(repair_utf8("\xC0\xAF") == fffd + fffd);            // overlong lead is never valid
+  REQUIRE(repair_utf8("\xE0\x80") == fffd + fffd);            // E0 needs A0..BF next
+  REQUIRE(repair_utf8("\xED\xA0\x80") == fffd + fffd + fffd); // surrogate
+  REQUIRE(repair_utf8("\xF0\x90\x80") == fffd);               // truncated 4-byte sequence
+  REQUIRE(repair_utf8("\xF0\x90\x80x") == fffd + "x");
+  REQUIRE(repair_utf8("\xF5\xFF") == fffd + fffd);
+  REQUIRE(repair_utf8("\xE2\x82") == fffd);
+  REQUIRE(is_valid_utf8("\xF0\x9F\x98\x80"));
+  REQUIRE(!is_valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
+}
+
+TEST_CASE("json parses documents and rejects malformed ones", "[json]") {
+  auto v = json::parse(R"( {"a": [1, -2.5e2, true, null, "x\u00e9\ud83d\ude00\n"], "b": {}} )");
+  REQUIRE(v.ok());
+  const json::Value* a = v->find("a");
+  REQUIRE(a->items().size() == 5);
+  REQUIRE(a->items()[0].is_integer());
+  REQUIRE(a->items()[1].as_number() == -250.0);
+  REQUIRE(a->items()[4].as_string() == "x\xC3\xA9\xF0\x9F\x98\x80\n");
+  for (const char* bad : {"", "{", "[1,]", "{\"a\":1,\"a\":2}", "\"\\x\"", "01x", "[1] 2", "\"a\nb\"", "tru", "-",
+                          "{\"a\" 1}", "\"\\ud800\"x"}) {
+    INFO(bad);
+    REQUIRE(!json::parse(bad).ok());
+  }
+  REQUIRE(!json::parse(std::string(200, '[') + std::string(200, ']')).ok());  // depth limit
+}
+
+TEST_CASE("json dump round-trips and escapes", "[json]") {
+  json::Value o = json::Value::object();
+  o.set("s", json::Value::string(std::string("q\"\\\x01\xff", 5)));
+  o.set("n", json::Value::number(0.1f));
+  o.set("i", json::Value::number(42));
+  const std::string s = json::dump(o);
+  REQUIRE(s == "{\"s\":\"q\\\"\\\\\\u0001\xEF\xBF\xBD\",\"n\":0.100000001,\"i\":42}");
+  auto back = json::parse(s);
+  REQUIRE(back.ok());
+  REQUIRE(static_cast<float>(back->find("n")->as_number()) == 0.1f);
+}

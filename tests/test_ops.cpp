@@ -1,0 +1,128 @@
+// The fp32 ops against double-precision references.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "ops.hpp"
+
+using namespace indorerank;
+
+TEST_CASE("exp approximation is accurate and saturates cleanly", "[ops]") {
+  std::vector<float> xs;
+  for (float x = -100.0f; x <= 90.0f; x += 0.01337f) xs.push_back(x);
+  std::vector<float> ys = xs;
+  ops::exp_inplace(ys.data(), static_cast<int>(ys.size()));
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const double ref = std::exp(static_cast<double>(xs[i] > 88.0f ? 88.0f : xs[i]));
+    if (xs[i] < -87.0f) {
+      REQUIRE(ys[i] == 0.0f);
+    } else {
+      INFO("x=" << xs[i]);
+      REQUIRE(std::fabs(ys[i] - ref) <= 4e-7 * ref);
+    }
+  }
+}
+
+TEST_CASE("gelu matches the erf definition", "[ops]") {
+  std::vector<float> xs;
+  for (float x = -12.0f; x <= 12.0f; x += 0.001f) xs.push_back(x);
+  std::vector<float> ys = xs;
+  ops::gelu_inplace(ys.data(), ys.size());
+  double worst = 0;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const double x = xs[i];
+    const double ref = 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+    worst = std::max(worst, std::fabs(ys[i] - ref));
+  }
+  REQUIRE(worst < 2e-6);
+}
+
+TEST_CASE("layer norm matches a double reference, with and without residual", "[ops]") {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> d(0.5f, 2.0f);
+  for (const int h : {1, 7, 8, 68, 384}) {
+    std::vector<float> x(h), r(h), g(h), b(h), out(h);
+    for (int i = 0; i < h; ++i) { x[i] = d(rng); r[i] = d(rng); g[i] = d(rng); b[i] = d(rng); }
+    ops::layer_norm(x.data(), r.data(), g.data(), b.data(), 1e-5f, h, out.data());
+    double mean = 0, var = 0;
+    for (int i = 0; i < h; ++i) mean += double(x[i]) + r[i];
+    mean /= h;
+    for (int i = 0; i < h; ++i) var += (double(x[i]) + r[i] - mean) * (double(x[i]) + r[i] - mean);
+    var /= h;
+    for (int i = 0; i < h; ++i) {
+      const double ref = (double(x[i]) + r[i] - mean) / std::sqrt(var + 1e-5) * g[i] + b[i];
+      REQUIRE(std::fabs(out[i] - ref) < 1e-4 * (1 + std::fabs(ref)));
+    }
+  }
+}
+
+TEST_CASE("per-row quantization covers the row range and zero-pads", "[ops]") {
+  std::vector<float> x = {0.0f, 1.0f, -2.0f, 0.5f, 1.99f, -0.3f};
+  std::vector<int8_t> q(8, 99);
+  float s = 0;
+  int32_t z = 0;
+  ops::quantize_row(x.data(), 6, 8, q.data(), &s, &z);
+  REQUIRE(s == Approx(3.99f / 255.0f));
+  REQUIRE(q[2] == -128);  // the minimum maps to the lowest code
+  REQUIRE(q[4] == 127);   // the maximum to the highest
+  REQUIRE(q[0] == z);     // zero is exactly representable
+  REQUIRE(q[6] == 0);
+  REQUIRE(q[7] == 0);
+  for (int i = 0; i < 6; ++i) REQUIRE(std::fabs(s * (q[i] - z) - x[i]) <= 0.5f * s * 1.0001f);
+  // Skewed rows (GELU-like) keep the resolution of the full int8 range.
+  std::vector<float> g = {-0.17f, 0.0f, 3.0f, 1.2f};
+  ops::quantize_row(g.data(), 4, 4, q.data(), &s, &z);
+  REQUIRE(s == Approx(3.17f / 255.0f));
+  std::vector<float> zeros(5, 0.0f);
+  ops::quantize_row(zeros.data(), 5, 8, q.data(), &s, &z);
+  REQUIRE(s == 0.0f);
+  REQUIRE(z == 0);
+  for (const int8_t v : q) REQUIRE(v == 0);
+}
+
+TEST_CASE("dequantization removes the zero point exactly", "[ops]") {
+  // c = sum (q - 0) w with zero point z: (c - z * colsum) = sum (q - z) w.
+  const int32_t c[3] = {1000, -50, 7};
+  const int32_t col_sum[3] = {10, -3, 0};
+  const float w_scale[3] = {0.5f, 0.25f, 2.0f};
+  const float bias[3] = {1.0f, 0.0f, -1.0f};
+  float y[3];
+  ops::dequantize_row(c, 0.01f, -4, col_sum, w_scale, bias, 3, y);
+  REQUIRE(y[0] == Approx(1040 * 0.01f * 0.5f + 1.0f));
+  REQUIRE(y[1] == Approx(-62 * 0.01f * 0.25f));
+  REQUIRE(y[2] == Approx(7 * 0.01f * 2.0f - 1.0f));
+}
+
+TEST_CASE("attention of one head matches a double reference", "[ops]") {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> d(0.0f, 1.5f);
+  for (const int len : {1, 2, 9, 40, 77})
+  for (const int hd : {17, 32}) {
+    const size_t ld = 3 * hd + 5;
+    std::vector<float> base(static_cast<size_t>(len) * ld);
+    for (auto& v : base) v = d(rng);
+    const float* q = base.data();
+    const float* k = base.data() + hd;
+    const float* v = base.data() + 2 * hd;
+    std::vector<float> ctx(static_cast<size_t>(len) * hd), scratch(static_cast<size_t>(ops::attention_scratch_floats(len, hd)));
+    ops::attention_head(q, k, v, ld, len, len, hd, ctx.data(), hd, scratch.data());
+    for (int i = 0; i < len; ++i) {
+      std::vector<double> s(len);
+      double mx = -1e300, sum = 0;
+      for (int j = 0; j < len; ++j) {
+        double dot = 0;
+        for (int e = 0; e < hd; ++e) dot += double(q[i * ld + e]) * k[j * ld + e];
+        s[j] = dot / std::sqrt(double(hd));
+        mx = std::max(mx, s[j]);
+      }
+      for (int j = 0; j < len; ++j) { s[j] = std::exp(s[j] - mx); sum += s[j]; }
+      for (int e = 0; e < hd; ++e) {
+        double ref = 0;
+        for (int j = 0; j < len; ++j) ref += s[j] / sum * v[j * ld + e];
+        REQUIRE(std::fabs(ctx[static_cast<size_t>(i) * hd + e] - ref) < 1e-4);
+      }
+    }
+  }
+}
