@@ -220,7 +220,9 @@ Status convert_hf_model(const std::string& hf_dir, const std::string& out_path) 
   // The classifier head is never under the "roberta." prefix.
   HfModel head(f, "");
   Writer hw(head);
-  INDORERANK_RETURN_IF_ERROR(hw.linear("classifier.dense", "head.dense", H, H));
+  // The head runs once per pair: it stays fp32, where int8 would only add error.
+  INDORERANK_RETURN_IF_ERROR(hw.plain("classifier.dense.weight", "head.dense.weight", {H, H}));
+  INDORERANK_RETURN_IF_ERROR(hw.plain("classifier.dense.bias", "head.dense.bias", {H}));
   INDORERANK_RETURN_IF_ERROR(hw.plain("classifier.out_proj.weight", "head.out_proj.weight", {1, H}));
   INDORERANK_RETURN_IF_ERROR(hw.plain("classifier.out_proj.bias", "head.out_proj.bias", {1}));
   for (auto& t : hw.tensors) w.tensors.push_back(std::move(t));

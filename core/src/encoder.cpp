@@ -180,14 +180,15 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
   }
 
   // Head on the first token: dense -> tanh -> out_proj.
-  linear(ws.x, S, w_.head_dense, ws.tmp, ws.a8, ws.a_scale, ws.a_zero, ws.c32);
-  for (int s = 0; s < S; ++s) {
-    float* hr = ws.tmp + static_cast<size_t>(s) * H;
-    for (int j = 0; j < H; ++j) hr[j] = std::tanh(hr[j]) * w_.out_proj[j];
-    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (int j = 0; j < H; ++j) acc[j % 8] += hr[j];
-    logits[s] = (((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))) + w_.out_proj_bias;
-  }
+  pool_.parallel_for(S, [&](int b, int e) {
+    for (int s = b; s < e; ++s) {
+      const float* xr = ws.x + static_cast<size_t>(s) * H;
+      float* hr = ws.tmp + static_cast<size_t>(s) * H;
+      for (int j = 0; j < H; ++j)
+        hr[j] = std::tanh(ops::dot(w_.head_dense.data() + static_cast<size_t>(j) * H, xr, H) + w_.head_dense_bias[j]);
+      logits[s] = ops::dot(w_.out_proj.data(), hr, H) + w_.out_proj_bias;
+    }
+  });
   return ok_status();
 }
 

@@ -15,7 +15,7 @@ size_t ModelWeights::packed_bytes() const {
   auto lin = [](const QuantLinear& l) {
     return l.w.data.size() + l.w.col_sums.size() * 4 + (l.scale.size() + l.bias.size()) * 4;
   };
-  size_t n = lin(head_dense) + (word_scale.size() + position_embeddings.size()) * 4;
+  size_t n = (head_dense.size() + head_dense_bias.size() + word_scale.size() + position_embeddings.size()) * 4;
   for (const auto& l : layers) n += lin(l.qkv) + lin(l.attn_out) + lin(l.ffn_up) + lin(l.ffn_down);
   return n;
 }
@@ -175,7 +175,8 @@ StatusOr<std::unique_ptr<ModelWeights>> load_model(std::shared_ptr<const Blob> f
     INDORERANK_RETURN_IF_ERROR(r.linear(p + "ffn.down", h, inter, &l.ffn_down));
     INDORERANK_RETURN_IF_ERROR(r.norm(p + "ffn.norm", h, &l.ffn_norm));
   }
-  INDORERANK_RETURN_IF_ERROR(r.linear("head.dense", h, h, &m->head_dense));
+  INDORERANK_RETURN_IF_ERROR(r.floats("head.dense.weight", {h, h}, &m->head_dense));
+  INDORERANK_RETURN_IF_ERROR(r.floats("head.dense.bias", {h}, &m->head_dense_bias));
   INDORERANK_RETURN_IF_ERROR(r.floats("head.out_proj.weight", {1, h}, &m->out_proj));
   std::vector<float> ob;
   INDORERANK_RETURN_IF_ERROR(r.floats("head.out_proj.bias", {1}, &ob));

@@ -13,7 +13,7 @@
 //   layers.{i}.ffn.up.{weight I8 [I,H], scale F32 [I], bias F32 [I]}
 //   layers.{i}.ffn.down.{weight I8 [H,I], scale F32 [H], bias F32 [H]}
 //   layers.{i}.ffn.norm.{weight,bias} F32 [H]
-//   head.dense.{weight I8 [H,H], scale F32 [H], bias F32 [H]}
+//   head.dense.{weight F32 [H,H], bias F32 [H]}  (runs once per pair: kept fp32)
 //   head.out_proj.weight F32 [1,H], head.out_proj.bias F32 [1]
 //   tokenizer.sentencepiece U8 [n]  (the serialized sentencepiece model)
 // Int8 weights are symmetric with one scale per output row: w = q * scale.
@@ -62,7 +62,8 @@ struct ModelWeights {
   std::vector<float> token_type_embedding;  // [H]
   Norm embedding_norm;
   std::vector<EncoderLayer> layers;
-  QuantLinear head_dense;
+  std::vector<float> head_dense;       // [H,H], fp32
+  std::vector<float> head_dense_bias;  // [H]
   std::vector<float> out_proj;  // [H]
   float out_proj_bias = 0;
   std::string sentencepiece_model;

@@ -60,6 +60,16 @@ INDORERANK_ALWAYS_INLINE float sum8(const float* x, int n) {
 }  // namespace
 
 INDORERANK_MULTIVERSION
+float dot(const float* a, const float* b, int n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j) acc[j] += a[i + j] * b[i + j];
+  for (int j = 0; i < n; ++i, ++j) acc[j] += a[i] * b[i];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+INDORERANK_MULTIVERSION
 void exp_inplace(float* x, int n) {
   for (int i = 0; i < n; ++i) x[i] = exp1(x[i]);
 }

@@ -27,6 +27,9 @@ void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int
 void dequantize_row(const int32_t* c, float a_scale, int32_t zero, const int32_t* w_col_sum, const float* w_scale,
                     const float* bias, int n, float* y);
 
+/// sum a[i] * b[i] in a fixed order (8 partial sums).
+float dot(const float* a, const float* b, int n);
+
 /// Softmax attention of one head of one sequence.
 /// q, k, v: rows of that sequence with `ld` floats between rows; head_dim
 /// columns each. Computes the context for query rows [0, q_rows) into
