@@ -62,7 +62,7 @@ size_t Encoder::workspace_bytes(const ModelConfig& c, int tokens, int max_len, i
 }
 
 void Encoder::linear(const float* in, int rows, const QuantLinear& l, float* out, int8_t* a8, float* a_scale,
-                     int32_t* a_zero, int32_t* c32) const {
+                     int32_t* a_zero, int32_t* c32, Epilogue epilogue) const {
   const int k = l.in(), k_pad = l.w.k_pad, n = l.out(), n_pad = l.w.n_pad;
   pool_.parallel_for(rows, [&](int b, int e) {
     for (int r = b; r < e; ++r)
@@ -78,15 +78,18 @@ void Encoder::linear(const float* in, int rows, const QuantLinear& l, float* out
     }
   });
   pool_.parallel_for(rows, [&](int b, int e) {
-    for (int r = b; r < e; ++r)
+    for (int r = b; r < e; ++r) {
+      float* y = out + static_cast<size_t>(r) * n;
       ops::dequantize_row(c32 + static_cast<size_t>(r) * n_pad, a_scale[r], a_zero[r], l.w.col_sums.data(),
-                          l.scale.data(), l.bias.data(), n, out + static_cast<size_t>(r) * n);
+                          l.scale.data(), l.bias.data(), n, y);
+      if (epilogue == Epilogue::kGelu) ops::gelu_inplace(y, static_cast<size_t>(n));  // while the row is in L1
+    }
   });
 }
 
 Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, float* logits) const {
   const ModelConfig& c = w_.config;
-  const int H = c.hidden_size, I = c.intermediate_size, heads = c.num_heads, hd = H / heads;
+  const int H = c.hidden_size, heads = c.num_heads, hd = H / heads;
   const int S = static_cast<int>(seqs.size());
   std::vector<int> start(static_cast<size_t>(S) + 1, 0);
   int max_len = 0;
@@ -165,10 +168,7 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
                         c.layer_norm_eps, H, xr);
       }
     });
-    linear(ws.x, rows, L.ffn_up, ws.hid, ws.a8, ws.a_scale, ws.a_zero, ws.c32);
-    pool_.parallel_for(rows, [&](int b, int e) {
-      ops::gelu_inplace(ws.hid + static_cast<size_t>(b) * I, static_cast<size_t>(e - b) * I);
-    });
+    linear(ws.x, rows, L.ffn_up, ws.hid, ws.a8, ws.a_scale, ws.a_zero, ws.c32, Epilogue::kGelu);
     linear(ws.hid, rows, L.ffn_down, ws.tmp, ws.a8, ws.a_scale, ws.a_zero, ws.c32);
     pool_.parallel_for(rows, [&](int b, int e) {
       for (int r = b; r < e; ++r) {

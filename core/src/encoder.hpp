@@ -34,8 +34,9 @@ class Encoder {
   Status forward(const std::vector<SequenceRef>& seqs, Arena& arena, float* logits) const;
 
  private:
+  enum class Epilogue { kNone, kGelu };
   void linear(const float* in, int rows, const QuantLinear& l, float* out, int8_t* a8, float* a_scale,
-              int32_t* a_zero, int32_t* c32) const;
+              int32_t* a_zero, int32_t* c32, Epilogue epilogue = Epilogue::kNone) const;
 
   const ModelWeights& w_;
   const kernels::KernelTable& kernel_;
