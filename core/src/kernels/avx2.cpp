@@ -1,54 +1,83 @@
-// AVX2 kernel: sign-extends int8 to int16 and multiplies with vpmaddwd.
-// Tile: 2 rows x 16 columns; the accumulators hold pair sums that one
-// hadd + permute per 8 columns turns into the final int32 values.
+// AVX2 kernel: int8 x int8 -> int32 with vpmaddwd on int16 values.
+//
+// A 32-byte block row of W holds 8 columns x 4 depth. Shifts split it, in
+// lane, into the sign-extended even bytes (depth 0 and 2 of each column) and
+// odd bytes (depth 1 and 3); vpmaddwd against the broadcast activation pairs
+// (a0, a2) and (a1, a3) then gives each column's full 4-deep dot product in
+// its own int32 lane, so no reduction is needed at the end.
+// Tile: 4 rows x 16 columns; the row tile's activation pairs are built once
+// and reused across all column blocks.
 #include <immintrin.h>
 
-#include <cstring>
+#include <vector>
 
 #include "kernels.hpp"
 
 namespace indorerank::kernels {
 namespace {
 
-inline __m256i broadcast_row4(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return _mm256_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(v)));
-}
-
-inline __m256i reduce_pairs(__m256i lo_cols, __m256i hi_cols) {
-  return _mm256_permute4x64_epi64(_mm256_hadd_epi32(lo_cols, hi_cols), 0xD8);
+// Activations of R rows rewritten once per row tile as the int32 words
+// vpmaddwd wants: for depth group kb, (a0 | a2 << 16) then (a1 | a3 << 16).
+template <int R>
+inline void activation_pairs(int kb_count, const int8_t* a, size_t lda, int32_t* pairs) {
+  const auto u16 = [](int8_t x) { return static_cast<uint32_t>(static_cast<uint16_t>(static_cast<int16_t>(x))); };
+  for (int r = 0; r < R; ++r)
+    for (int kb = 0; kb < kb_count; ++kb) {
+      const int8_t* p = a + r * lda + kb * kKr;
+      int32_t* out = pairs + (static_cast<size_t>(kb) * R + r) * 2;
+      out[0] = static_cast<int32_t>(u16(p[0]) | (u16(p[2]) << 16));
+      out[1] = static_cast<int32_t>(u16(p[1]) | (u16(p[3]) << 16));
+    }
 }
 
 template <int R>
-inline void tile(int kb_count, const int8_t* a, size_t lda, const int8_t* wb, int32_t* c, size_t ldc) {
-  __m256i acc[R][4];
-  for (int r = 0; r < R; ++r)
-    for (int q = 0; q < 4; ++q) acc[r][q] = _mm256_setzero_si256();
+inline void tile(int kb_count, const int32_t* pairs, const int8_t* wb, int32_t* c, size_t ldc) {
+  __m256i acc[R][2];
+  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
   for (int kb = 0; kb < kb_count; ++kb) {
-    __m256i av[R];
-    for (int r = 0; r < R; ++r) av[r] = broadcast_row4(a + r * lda + kb * kKr);
     const int8_t* blk = wb + static_cast<size_t>(kb) * kNr * kKr;
-    for (int q = 0; q < 4; ++q) {
-      const __m256i w = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + q * 16)));
-      for (int r = 0; r < R; ++r) acc[r][q] = _mm256_add_epi32(acc[r][q], _mm256_madd_epi16(w, av[r]));
+    __m256i w_even[2], w_odd[2];
+    for (int h = 0; h < 2; ++h) {
+      const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 32 * h));
+      w_even[h] = _mm256_srai_epi16(_mm256_slli_epi16(w, 8), 8);
+      w_odd[h] = _mm256_srai_epi16(w, 8);
+    }
+    const int32_t* pk = pairs + static_cast<size_t>(kb) * R * 2;
+    for (int r = 0; r < R; ++r) {
+      const __m256i a_even = _mm256_set1_epi32(pk[2 * r]);
+      const __m256i a_odd = _mm256_set1_epi32(pk[2 * r + 1]);
+      for (int h = 0; h < 2; ++h) {
+        acc[r][h] = _mm256_add_epi32(acc[r][h], _mm256_madd_epi16(w_even[h], a_even));
+        acc[r][h] = _mm256_add_epi32(acc[r][h], _mm256_madd_epi16(w_odd[h], a_odd));
+      }
     }
   }
   for (int r = 0; r < R; ++r) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * ldc), reduce_pairs(acc[r][0], acc[r][1]));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * ldc + 8), reduce_pairs(acc[r][2], acc[r][3]));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * ldc), acc[r][0]);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * ldc + 8), acc[r][1]);
   }
+}
+
+template <int R>
+inline void row_tile(int kb_count, const int8_t* a, size_t lda, const int8_t* w_packed, int nb_begin, int nb_end,
+                     int32_t* c, size_t ldc, std::vector<int32_t>& pairs) {
+  pairs.resize(static_cast<size_t>(kb_count) * R * 2);
+  activation_pairs<R>(kb_count, a, lda, pairs.data());
+  for (int nb = nb_begin; nb < nb_end; ++nb)
+    tile<R>(kb_count, pairs.data(), w_packed + static_cast<size_t>(nb) * kb_count * kNr * kKr, c + nb * kNr, ldc);
 }
 
 void gemm_s8s8_s32__avx2(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
                          const int32_t* /*col_sums*/, int nb_begin, int nb_end, int32_t* c, size_t ldc) {
+  thread_local std::vector<int32_t> pairs;  // kernel scratch: 8 bytes per row and depth group
   const int kb_count = k_pad / kKr;
-  for (int nb = nb_begin; nb < nb_end; ++nb) {
-    const int8_t* wb = w_packed + static_cast<size_t>(nb) * kb_count * kNr * kKr;
-    int32_t* cb = c + static_cast<size_t>(nb) * kNr;
-    int r = 0;
-    for (; r + 2 <= m; r += 2) tile<2>(kb_count, a + r * lda, lda, wb, cb + r * ldc, ldc);
-    if (r < m) tile<1>(kb_count, a + r * lda, lda, wb, cb + r * ldc, ldc);
+  int r = 0;
+  for (; r + 4 <= m; r += 4) row_tile<4>(kb_count, a + r * lda, lda, w_packed, nb_begin, nb_end, c + r * ldc, ldc, pairs);
+  switch (m - r) {
+    case 3: row_tile<3>(kb_count, a + r * lda, lda, w_packed, nb_begin, nb_end, c + r * ldc, ldc, pairs); break;
+    case 2: row_tile<2>(kb_count, a + r * lda, lda, w_packed, nb_begin, nb_end, c + r * ldc, ldc, pairs); break;
+    case 1: row_tile<1>(kb_count, a + r * lda, lda, w_packed, nb_begin, nb_end, c + r * ldc, ldc, pairs); break;
+    default: break;
   }
 }
 
