@@ -253,15 +253,24 @@ INDORERANK_ALWAYS_INLINE void attention_rows(const float* q, const float* v, siz
         for (int j = 0; j < len; ++j) sr[j] = 0.0f;
         continue;
       }
-      float mx = -3.4e38f;
-      for (int j = 0; j < len; ++j) {
+      // Scale and row maximum (16 lanes, so it vectorizes; max is exact in any order).
+      float mx16[16];
+      for (int c = 0; c < 16; ++c) mx16[c] = -3.4e38f;
+      int j = 0;
+      for (; j + 16 <= len; j += 16)
+        for (int c = 0; c < 16; ++c) {
+          sr[j + c] *= scale;
+          mx16[c] = sr[j + c] > mx16[c] ? sr[j + c] : mx16[c];
+        }
+      for (int c = 0; j < len; ++j, ++c) {
         sr[j] *= scale;
-        mx = sr[j] > mx ? sr[j] : mx;
+        mx16[c] = sr[j] > mx16[c] ? sr[j] : mx16[c];
       }
-      for (int j = 0; j < len; ++j) sr[j] -= mx;
-      for (int j = 0; j < len; ++j) sr[j] = exp1(sr[j]);
+      float mx = mx16[0];
+      for (int c = 1; c < 16; ++c) mx = mx16[c] > mx ? mx16[c] : mx;
+      for (j = 0; j < len; ++j) sr[j] = exp1(sr[j] - mx);
       const float inv = 1.0f / sum8(sr, len);
-      for (int j = 0; j < len; ++j) sr[j] *= inv;
+      for (j = 0; j < len; ++j) sr[j] *= inv;
     }
     attention_values<HD>(s, len_pad, rows, len, v, ld, head_dim, ctx + i0 * ld_ctx, ld_ctx);
   }
