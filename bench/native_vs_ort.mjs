@@ -23,7 +23,7 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'indorerank-bench-'));
 try {
   // Candidates: draw extra passages, keep those of 60..250 passage tokens.
   const want = Number(a.queries);
-  const groups = makeGroups({ groups: want, perGroup: 300, seed: 99, minSent: 3, maxSent: 14 });
+  const groups = makeGroups({ groups: want, perGroup: 300, seed: 99, minSent: 2, maxSent: 7 });
   const pairsFile = path.join(tmp, 'pairs.jsonl');
   writeFileSync(pairsFile, groups.flatMap((g) => g.passages.map((p) => JSON.stringify({ query: g.query, passage: p }))).join('\n') + '\n');
   const enc = execFileSync(a.cli, ['tokenize', '-m', a.model, '--pairs', pairsFile], { maxBuffer: 1 << 28 })

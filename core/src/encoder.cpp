@@ -87,6 +87,17 @@ void Encoder::linear(const float* in, int rows, const QuantLinear& l, float* out
   });
 }
 
+void Encoder::add_and_norm(const float* branch, int rows, const Norm& norm, float* x) const {
+  const int H = w_.config.hidden_size;
+  pool_.parallel_for(rows, [&](int b, int e) {
+    for (int r = b; r < e; ++r) {
+      float* xr = x + static_cast<size_t>(r) * H;
+      ops::layer_norm(branch + static_cast<size_t>(r) * H, xr, norm.gamma.data(), norm.beta.data(),
+                      w_.config.layer_norm_eps, H, xr);
+    }
+  });
+}
+
 Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, float* logits) const {
   const ModelConfig& c = w_.config;
   const int H = c.hidden_size, heads = c.num_heads, hd = H / heads;
@@ -161,22 +172,10 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
       rows = S;
     }
     linear(ws.ctx, rows, L.attn_out, ws.tmp, ws.a8, ws.a_scale, ws.a_zero, ws.c32);
-    pool_.parallel_for(rows, [&](int b, int e) {
-      for (int r = b; r < e; ++r) {
-        float* xr = ws.x + static_cast<size_t>(r) * H;
-        ops::layer_norm(ws.tmp + static_cast<size_t>(r) * H, xr, L.attn_norm.gamma.data(), L.attn_norm.beta.data(),
-                        c.layer_norm_eps, H, xr);
-      }
-    });
+    add_and_norm(ws.tmp, rows, L.attn_norm, ws.x);
     linear(ws.x, rows, L.ffn_up, ws.hid, ws.a8, ws.a_scale, ws.a_zero, ws.c32, Epilogue::kGelu);
     linear(ws.hid, rows, L.ffn_down, ws.tmp, ws.a8, ws.a_scale, ws.a_zero, ws.c32);
-    pool_.parallel_for(rows, [&](int b, int e) {
-      for (int r = b; r < e; ++r) {
-        float* xr = ws.x + static_cast<size_t>(r) * H;
-        ops::layer_norm(ws.tmp + static_cast<size_t>(r) * H, xr, L.ffn_norm.gamma.data(), L.ffn_norm.beta.data(),
-                        c.layer_norm_eps, H, xr);
-      }
-    });
+    add_and_norm(ws.tmp, rows, L.ffn_norm, ws.x);
   }
 
   // Head on the first token: dense -> tanh -> out_proj.
