@@ -2,10 +2,12 @@
 // every tail size and at the real layer shapes; ref equals a naive GEMM.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <random>
 #include <vector>
 
 #include "kernels/kernels.hpp"
+#include "ops.hpp"
 
 using namespace indorerank::kernels;
 
@@ -114,4 +116,41 @@ TEST_CASE("dispatch always offers ref last and finds kernels by name", "[kernels
   REQUIRE(find("ref") == &kRefKernel);
   REQUIRE(find("no_such_kernel") == nullptr);
   REQUIRE(&best() == all.front());
+}
+
+TEST_CASE("the dequantizing GEMM equals int32 GEMM + dequantize_row bit for bit", "[kernels]") {
+  std::mt19937 rng(21);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  for (const int m : {1, 3, 4, 5, 9, 17})
+    for (const int n : {1, 7, 8, 9, 16, 17, 33, 68, 148})
+      for (const int k : {1, 5, 68, 148}) {
+        const PackedWeights p = pack_weights(random_int8(static_cast<size_t>(n) * k, rng, false).data(), n, k);
+        std::vector<int8_t> a = random_int8(static_cast<size_t>(m) * p.k_pad, rng, false);
+        for (int i = 0; i < m; ++i)
+          for (int q = k; q < p.k_pad; ++q) a[static_cast<size_t>(i) * p.k_pad + q] = 0;
+        std::vector<float> a_scale(m), w_scale(n), bias(n);
+        std::vector<int32_t> a_zero(m);
+        for (auto& x : a_scale) x = std::fabs(u(rng)) * 0.01f;
+        for (auto& x : a_zero) x = static_cast<int32_t>(rng() % 256) - 128;
+        for (auto& x : w_scale) x = std::fabs(u(rng)) * 0.02f;
+        for (auto& x : bias) x = u(rng);
+        const auto c = run(kRefKernel, m, p, a, p.k_pad, 0, p.n_blocks());
+        std::vector<float> expect(static_cast<size_t>(m) * n);
+        for (int i = 0; i < m; ++i)
+          indorerank::ops::dequantize_row(c.data() + static_cast<size_t>(i) * n, a_scale[i], a_zero[i],
+                                          p.col_sums.data(), w_scale.data(), bias.data(), n,
+                                          expect.data() + static_cast<size_t>(i) * n);
+        const Dequant dq{a_scale.data(), a_zero.data(), w_scale.data(), bias.data(), n};
+        for (const KernelTable* kt : available()) {
+          const size_t ldy = static_cast<size_t>(n) + 2;
+          std::vector<float> y(static_cast<size_t>(m) * ldy, -7.0f);
+          kt->gemm_s8s8_f32(m, p.k_pad, a.data(), p.k_pad, p.data.data(), p.col_sums.data(), 0, p.n_blocks(), dq,
+                            y.data(), ldy);
+          INFO("kernel " << kt->name << " m=" << m << " n=" << n << " k=" << k);
+          for (int i = 0; i < m; ++i) {
+            for (int j = 0; j < n; ++j) REQUIRE(y[i * ldy + j] == expect[static_cast<size_t>(i) * n + j]);
+            REQUIRE(y[i * ldy + n] == -7.0f);  // nothing written past column n
+          }
+        }
+      }
 }

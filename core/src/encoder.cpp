@@ -20,7 +20,6 @@ struct Workspace {
   int8_t* a8 = nullptr;     // [T, max k_pad] quantized GEMM input
   float* a_scale = nullptr; // [T]
   int32_t* a_zero = nullptr; // [T]
-  int32_t* c32 = nullptr;   // [T, max n_pad] GEMM output
   float* attn = nullptr;    // per thread: head_dim * L + L
 };
 
@@ -34,7 +33,6 @@ template <typename Alloc>
 void carve(const ModelConfig& c, int t, int max_len, int threads, Alloc&& alloc, Workspace* w) {
   const size_t T = static_cast<size_t>(t), H = c.hidden_size, I = c.intermediate_size;
   const size_t k_pad = static_cast<size_t>(kernels::round_up(std::max(c.hidden_size, c.intermediate_size), kernels::kKr));
-  const size_t n_pad = static_cast<size_t>(kernels::round_up(std::max(3 * c.hidden_size, c.intermediate_size), kernels::kNr));
   w->x = alloc(static_cast<float*>(nullptr), T * H);
   w->qkv = alloc(static_cast<float*>(nullptr), T * 3 * H);
   w->ctx = alloc(static_cast<float*>(nullptr), T * H);
@@ -43,7 +41,6 @@ void carve(const ModelConfig& c, int t, int max_len, int threads, Alloc&& alloc,
   w->a8 = alloc(static_cast<int8_t*>(nullptr), T * k_pad);
   w->a_scale = alloc(static_cast<float*>(nullptr), T);
   w->a_zero = alloc(static_cast<int32_t*>(nullptr), T);
-  w->c32 = alloc(static_cast<int32_t*>(nullptr), T * n_pad);
   w->attn = alloc(static_cast<float*>(nullptr), static_cast<size_t>(threads) * attn_scratch_floats(c, max_len));
 }
 
@@ -62,27 +59,25 @@ size_t Encoder::workspace_bytes(const ModelConfig& c, int tokens, int max_len, i
 }
 
 void Encoder::linear(const float* in, int rows, const QuantLinear& l, float* out, int8_t* a8, float* a_scale,
-                     int32_t* a_zero, int32_t* c32, Epilogue epilogue) const {
-  const int k = l.in(), k_pad = l.w.k_pad, n = l.out(), n_pad = l.w.n_pad;
+                     int32_t* a_zero, Epilogue epilogue) const {
+  const int k = l.in(), k_pad = l.w.k_pad, n = l.out();
   pool_.parallel_for(rows, [&](int b, int e) {
     for (int r = b; r < e; ++r)
       ops::quantize_row(in + static_cast<size_t>(r) * k, k, k_pad, a8 + static_cast<size_t>(r) * k_pad, a_scale + r,
                         a_zero + r);
   });
+  // Threads split the output columns; each walks the rows in chunks and
+  // finishes a chunk (GELU) while it is still in cache.
   pool_.parallel_for(l.w.n_blocks(), [&](int nb0, int nb1) {
+    const int col0 = nb0 * kernels::kNr, col1 = std::min(nb1 * kernels::kNr, n);
     for (int r0 = 0; r0 < rows; r0 += kRowChunk) {
       const int m = std::min(kRowChunk, rows - r0);
-      kernel_.gemm_s8s8_s32(m, k_pad, a8 + static_cast<size_t>(r0) * k_pad, static_cast<size_t>(k_pad), l.w.data.data(),
-                            l.w.col_sums.data(), nb0, nb1, c32 + static_cast<size_t>(r0) * n_pad,
-                            static_cast<size_t>(n_pad));
-    }
-  });
-  pool_.parallel_for(rows, [&](int b, int e) {
-    for (int r = b; r < e; ++r) {
-      float* y = out + static_cast<size_t>(r) * n;
-      ops::dequantize_row(c32 + static_cast<size_t>(r) * n_pad, a_scale[r], a_zero[r], l.w.col_sums.data(),
-                          l.scale.data(), l.bias.data(), n, y);
-      if (epilogue == Epilogue::kGelu) ops::gelu_inplace(y, static_cast<size_t>(n));  // while the row is in L1
+      const kernels::Dequant dq{a_scale + r0, a_zero + r0, l.scale.data(), l.bias.data(), n};
+      float* y = out + static_cast<size_t>(r0) * n;
+      kernel_.gemm_s8s8_f32(m, k_pad, a8 + static_cast<size_t>(r0) * k_pad, static_cast<size_t>(k_pad), l.w.data.data(),
+                            l.w.col_sums.data(), nb0, nb1, dq, y, static_cast<size_t>(n));
+      if (epilogue == Epilogue::kGelu)
+        for (int r = 0; r < m; ++r) ops::gelu_inplace(y + static_cast<size_t>(r) * n + col0, static_cast<size_t>(col1 - col0));
     }
   });
 }
@@ -146,7 +141,7 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
   for (size_t li = 0; li < w_.layers.size(); ++li) {
     const EncoderLayer& L = w_.layers[li];
     const bool last = li + 1 == w_.layers.size();
-    linear(ws.x, T, L.qkv, ws.qkv, ws.a8, ws.a_scale, ws.a_zero, ws.c32);
+    linear(ws.x, T, L.qkv, ws.qkv, ws.a8, ws.a_scale, ws.a_zero);
 
     // Attention per (sequence, head). In the last layer only token 0 matters,
     // and its context goes to row s (compacted).
@@ -171,10 +166,10 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
         if (start[s] != s) std::memmove(ws.x + static_cast<size_t>(s) * H, ws.x + static_cast<size_t>(start[s]) * H, sizeof(float) * H);
       rows = S;
     }
-    linear(ws.ctx, rows, L.attn_out, ws.tmp, ws.a8, ws.a_scale, ws.a_zero, ws.c32);
+    linear(ws.ctx, rows, L.attn_out, ws.tmp, ws.a8, ws.a_scale, ws.a_zero);
     add_and_norm(ws.tmp, rows, L.attn_norm, ws.x);
-    linear(ws.x, rows, L.ffn_up, ws.hid, ws.a8, ws.a_scale, ws.a_zero, ws.c32, Epilogue::kGelu);
-    linear(ws.hid, rows, L.ffn_down, ws.tmp, ws.a8, ws.a_scale, ws.a_zero, ws.c32);
+    linear(ws.x, rows, L.ffn_up, ws.hid, ws.a8, ws.a_scale, ws.a_zero, Epilogue::kGelu);
+    linear(ws.hid, rows, L.ffn_down, ws.tmp, ws.a8, ws.a_scale, ws.a_zero);
     add_and_norm(ws.tmp, rows, L.ffn_norm, ws.x);
   }
 

@@ -36,7 +36,7 @@ class Encoder {
  private:
   enum class Epilogue { kNone, kGelu };
   void linear(const float* in, int rows, const QuantLinear& l, float* out, int8_t* a8, float* a_scale,
-              int32_t* a_zero, int32_t* c32, Epilogue epilogue = Epilogue::kNone) const;
+              int32_t* a_zero, Epilogue epilogue = Epilogue::kNone) const;
 
   /// x = LayerNorm(branch + x), row by row (post-LN residual).
   void add_and_norm(const float* branch, int rows, const Norm& norm, float* x) const;

@@ -30,8 +30,47 @@ inline void activation_pairs(int kb_count, const int8_t* a, size_t lda, int32_t*
     }
 }
 
-template <int R>
-inline void tile(int kb_count, const int32_t* pairs, const int8_t* wb, int32_t* c, size_t ldc) {
+// Where a tile's exact int32 results (8 columns at a time) go: stored as they are...
+struct Int32Out {
+  int32_t* c;
+  size_t ldc;
+  void operator()(int r, int col0, __m256i v, const int32_t* /*col_sums*/) const {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * ldc + col0), v);
+  }
+};
+
+// ...or dequantized (see Dequant) and stored as floats, columns < n only.
+struct DequantOut {
+  const Dequant* dq;
+  float* y;
+  size_t ldy;
+  int row0;  // first row of the tile
+  void operator()(int tile_row, int col0, __m256i v, const int32_t* col_sums) const {
+    const int r = row0 + tile_row;
+    const int valid = dq->n - col0;
+    if (valid <= 0) return;
+    const __m256i zero_fix = _mm256_mullo_epi32(
+        _mm256_set1_epi32(dq->a_zero[r]), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col_sums + col0)));
+    const __m256i corrected = _mm256_sub_epi32(v, zero_fix);
+    float* out = y + r * ldy + col0;
+    if (valid >= 8) {
+      __m256 f = _mm256_cvtepi32_ps(corrected);
+      f = _mm256_mul_ps(f, _mm256_set1_ps(dq->a_scale[r]));
+      f = _mm256_mul_ps(f, _mm256_loadu_ps(dq->w_scale + col0));
+      f = _mm256_add_ps(f, _mm256_loadu_ps(dq->bias + col0));
+      _mm256_storeu_ps(out, f);
+      return;
+    }
+    int32_t c[8];
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), corrected);
+    for (int j = 0; j < valid; ++j)
+      out[j] = static_cast<float>(c[j]) * dq->a_scale[r] * dq->w_scale[col0 + j] + dq->bias[col0 + j];
+  }
+};
+
+template <int R, typename Out>
+inline void tile(int kb_count, const int32_t* pairs, const int8_t* wb, const int32_t* col_sums, int col0,
+                 const Out& out) {
   __m256i acc[R][2];
   for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
   for (int kb = 0; kb < kb_count; ++kb) {
@@ -53,36 +92,50 @@ inline void tile(int kb_count, const int32_t* pairs, const int8_t* wb, int32_t* 
     }
   }
   for (int r = 0; r < R; ++r) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * ldc), acc[r][0]);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * ldc + 8), acc[r][1]);
+    out(r, col0, acc[r][0], col_sums);
+    out(r, col0 + 8, acc[r][1], col_sums);
   }
 }
 
-template <int R>
-inline void row_tile(int kb_count, const int8_t* a, size_t lda, const int8_t* w_packed, int nb_begin, int nb_end,
-                     int32_t* c, size_t ldc, std::vector<int32_t>& pairs) {
+template <int R, typename Out>
+inline void row_tile(int kb_count, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
+                     int nb_begin, int nb_end, const Out& out, std::vector<int32_t>& pairs) {
   pairs.resize(static_cast<size_t>(kb_count) * R * 2);
   activation_pairs<R>(kb_count, a, lda, pairs.data());
   for (int nb = nb_begin; nb < nb_end; ++nb)
-    tile<R>(kb_count, pairs.data(), w_packed + static_cast<size_t>(nb) * kb_count * kNr * kKr, c + nb * kNr, ldc);
+    tile<R>(kb_count, pairs.data(), w_packed + static_cast<size_t>(nb) * kb_count * kNr * kKr, col_sums, nb * kNr, out);
 }
 
-void gemm_s8s8_s32__avx2(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
-                         const int32_t* /*col_sums*/, int nb_begin, int nb_end, int32_t* c, size_t ldc) {
+// Rows in tiles of 4; `shift(out, r)` moves the output to row r.
+template <typename Out, typename Shift>
+inline void gemm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
+                 int nb_begin, int nb_end, const Out& out, Shift shift) {
   thread_local std::vector<int32_t> pairs;  // kernel scratch: 8 bytes per row and depth group
-  const int kb_count = k_pad / kKr;
+  const int kb = k_pad / kKr;
   int r = 0;
-  for (; r + 4 <= m; r += 4) row_tile<4>(kb_count, a + r * lda, lda, w_packed, nb_begin, nb_end, c + r * ldc, ldc, pairs);
+  for (; r + 4 <= m; r += 4) row_tile<4>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r), pairs);
   switch (m - r) {
-    case 3: row_tile<3>(kb_count, a + r * lda, lda, w_packed, nb_begin, nb_end, c + r * ldc, ldc, pairs); break;
-    case 2: row_tile<2>(kb_count, a + r * lda, lda, w_packed, nb_begin, nb_end, c + r * ldc, ldc, pairs); break;
-    case 1: row_tile<1>(kb_count, a + r * lda, lda, w_packed, nb_begin, nb_end, c + r * ldc, ldc, pairs); break;
+    case 3: row_tile<3>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r), pairs); break;
+    case 2: row_tile<2>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r), pairs); break;
+    case 1: row_tile<1>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r), pairs); break;
     default: break;
   }
 }
 
+void gemm_s8s8_s32__avx2(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
+                         const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc) {
+  gemm(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, Int32Out{c, ldc},
+       [](const Int32Out& o, int r) { return Int32Out{o.c + r * o.ldc, o.ldc}; });
+}
+
+void gemm_s8s8_f32__avx2(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
+                         const int32_t* col_sums, int nb_begin, int nb_end, const Dequant& dq, float* y, size_t ldy) {
+  gemm(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, DequantOut{&dq, y, ldy, 0},
+       [](const DequantOut& o, int r) { return DequantOut{o.dq, o.y, o.ldy, o.row0 + r}; });
+}
+
 }  // namespace
 
-const KernelTable kAvx2Kernel = {"avx2", gemm_s8s8_s32__avx2};
+const KernelTable kAvx2Kernel = {"avx2", gemm_s8s8_s32__avx2, gemm_s8s8_f32__avx2};
 
 }  // namespace indorerank::kernels

@@ -11,9 +11,38 @@
 namespace indorerank::kernels {
 namespace {
 
-template <int R, int B>
+// Where a tile's exact int32 results go: stored as they are...
+struct Int32Out {
+  int32_t* c;
+  size_t ldc;
+  void operator()(int r, int col0, __m512i v, const int32_t* /*col_sums*/) const {
+    _mm512_storeu_si512(c + r * ldc + col0, v);
+  }
+};
+
+// ...or dequantized (see Dequant) and stored as floats, columns < n only.
+struct DequantOut {
+  const Dequant* dq;
+  float* y;
+  size_t ldy;
+  int row0;  // first row of the tile
+  void operator()(int tile_row, int col0, __m512i v, const int32_t* col_sums) const {
+    const int r = row0 + tile_row;
+    const int valid = dq->n - col0;
+    const __mmask16 mask = valid >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << valid) - 1);
+    const __m512i zero_fix = _mm512_mullo_epi32(_mm512_set1_epi32(dq->a_zero[r]), _mm512_loadu_si512(col_sums + col0));
+    // maskz form: GCC 12 warns about the undefined source of the plain intrinsic.
+    __m512 f = _mm512_maskz_cvtepi32_ps(__mmask16(0xFFFF), _mm512_sub_epi32(v, zero_fix));
+    f = _mm512_mul_ps(f, _mm512_set1_ps(dq->a_scale[r]));
+    f = _mm512_mul_ps(f, _mm512_maskz_loadu_ps(mask, dq->w_scale + col0));
+    f = _mm512_add_ps(f, _mm512_maskz_loadu_ps(mask, dq->bias + col0));
+    _mm512_mask_storeu_ps(y + r * ldy + col0, mask, f);
+  }
+};
+
+template <int R, int B, typename Out>
 inline void tile(int kb_count, const int8_t* a, size_t lda, const int8_t* wb, size_t w_block_stride,
-                 const int32_t* col_sums, int32_t* c, size_t ldc) {
+                 const int32_t* col_sums, int col0, const Out& out) {
   __m512i acc[R][B];
   for (int r = 0; r < R; ++r)
     for (int b = 0; b < B; ++b) acc[r][b] = _mm512_set1_epi32(0);
@@ -29,39 +58,52 @@ inline void tile(int kb_count, const int8_t* a, size_t lda, const int8_t* wb, si
     }
   }
   for (int b = 0; b < B; ++b) {
-    const __m512i comp = _mm512_mullo_epi32(_mm512_loadu_si512(col_sums + b * kNr), _mm512_set1_epi32(128));
-    for (int r = 0; r < R; ++r)
-      _mm512_storeu_si512(c + r * ldc + b * kNr, _mm512_sub_epi32(acc[r][b], comp));
+    const int col = col0 + b * kNr;
+    const __m512i comp = _mm512_mullo_epi32(_mm512_loadu_si512(col_sums + col), _mm512_set1_epi32(128));
+    for (int r = 0; r < R; ++r) out(r, col, _mm512_sub_epi32(acc[r][b], comp), col_sums);
   }
 }
 
-template <int R>
+template <int R, typename Out>
 inline void row_block(int kb_count, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
-                      int nb_begin, int nb_end, int32_t* c, size_t ldc) {
+                      int nb_begin, int nb_end, const Out& out) {
   const size_t stride = static_cast<size_t>(kb_count) * 64;
   int nb = nb_begin;
   for (; nb + 4 <= nb_end; nb += 4)
-    tile<R, 4>(kb_count, a, lda, w_packed + nb * stride, stride, col_sums + nb * kNr, c + nb * kNr, ldc);
-  for (; nb < nb_end; ++nb)
-    tile<R, 1>(kb_count, a, lda, w_packed + nb * stride, stride, col_sums + nb * kNr, c + nb * kNr, ldc);
+    tile<R, 4>(kb_count, a, lda, w_packed + nb * stride, stride, col_sums, nb * kNr, out);
+  for (; nb < nb_end; ++nb) tile<R, 1>(kb_count, a, lda, w_packed + nb * stride, stride, col_sums, nb * kNr, out);
 }
 
-void gemm_s8s8_s32__avx512_vnni(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
-                                const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc) {
-  const int kb_count = k_pad / kKr;
+// Rows in tiles of 4; `shift(out, r)` moves the output to row r.
+template <typename Out, typename Shift>
+inline void gemm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
+                 int nb_begin, int nb_end, const Out& out, Shift shift) {
+  const int kb = k_pad / kKr;
   int r = 0;
-  for (; r + 4 <= m; r += 4)
-    row_block<4>(kb_count, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, c + r * ldc, ldc);
+  for (; r + 4 <= m; r += 4) row_block<4>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r));
   switch (m - r) {
-    case 3: row_block<3>(kb_count, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, c + r * ldc, ldc); break;
-    case 2: row_block<2>(kb_count, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, c + r * ldc, ldc); break;
-    case 1: row_block<1>(kb_count, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, c + r * ldc, ldc); break;
+    case 3: row_block<3>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r)); break;
+    case 2: row_block<2>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r)); break;
+    case 1: row_block<1>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r)); break;
     default: break;
   }
 }
 
+void gemm_s8s8_s32__avx512_vnni(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
+                                const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc) {
+  gemm(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, Int32Out{c, ldc},
+       [](const Int32Out& o, int r) { return Int32Out{o.c + r * o.ldc, o.ldc}; });
+}
+
+void gemm_s8s8_f32__avx512_vnni(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
+                                const int32_t* col_sums, int nb_begin, int nb_end, const Dequant& dq, float* y,
+                                size_t ldy) {
+  gemm(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, DequantOut{&dq, y, ldy, 0},
+       [](const DequantOut& o, int r) { return DequantOut{o.dq, o.y, o.ldy, o.row0 + r}; });
+}
+
 }  // namespace
 
-const KernelTable kAvx512VnniKernel = {"avx512_vnni", gemm_s8s8_s32__avx512_vnni};
+const KernelTable kAvx512VnniKernel = {"avx512_vnni", gemm_s8s8_s32__avx512_vnni, gemm_s8s8_f32__avx512_vnni};
 
 }  // namespace indorerank::kernels

@@ -39,9 +39,25 @@ PackedWeights pack_weights(const int8_t* w, int n, int k);
 using GemmFn = void (*)(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
                         const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc);
 
+/// The dequantizing epilogue of gemm_s8s8_f32, for rows [0, m) and columns < n:
+///   y[r][j] = float(C[r][j] - a_zero[r] * col_sums[j]) * a_scale[r] * w_scale[j] + bias[j]
+/// with exactly the operations and order of ops::dequantize_row, so the fused
+/// and the separate paths give identical bits.
+struct Dequant {
+  const float* a_scale;
+  const int32_t* a_zero;
+  const float* w_scale;
+  const float* bias;
+  int n;
+};
+using GemmF32Fn = void (*)(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
+                           const int32_t* col_sums, int nb_begin, int nb_end, const Dequant& dq, float* y,
+                           size_t ldy);
+
 struct KernelTable {
   const char* name;
-  GemmFn gemm_s8s8_s32;
+  GemmFn gemm_s8s8_s32;     // int32 results (the tested contract)
+  GemmF32Fn gemm_s8s8_f32;  // the same products, dequantized on the way out
 };
 
 // Each kernel; the non-ref ones exist only in builds for their ISA.
