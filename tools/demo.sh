@@ -30,6 +30,6 @@ grep -v '^\s*$' "$root/tools/fixtures/corpus_id.txt" | awk 'NR % 17 == 1' | head
 echo "query: $query"
 echo "passages: $(wc -l < "$passages") lines from tools/fixtures/corpus_id.txt"
 echo
-"$cli" info "$model" | grep -E '^(kernel|threads|num_layers|hidden_size):'
+"$cli" info "$model" --threads "${THREADS:-0}" | grep -E '^(kernel|threads|num_layers|hidden_size):'
 echo
 "$cli" rank -m "$model" -q "$query" --passages "$passages" --top-k 5 --threads "${THREADS:-0}"
