@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <random>
+#include <thread>
 
 #include "test_support.hpp"
 
@@ -68,4 +69,24 @@ TEST_CASE("scores are bit-identical across batch composition, order, caps, threa
         REQUIRE(logits_by_index(*r.value(), ps) == ref);
       }
   }
+}
+
+TEST_CASE("concurrent rerank calls on one reranker are safe and give the same scores", "[batch_invariance]") {
+  const auto ps = passages();
+  LoadOptions o;
+  o.threads = 2;
+  auto r = Reranker::load(test::fixture("tiny.int8.safetensors"), o);
+  REQUIRE(r.ok());
+  const std::vector<float> ref = logits_by_index(*r.value(), ps);
+  std::vector<std::vector<float>> got(4);
+  std::vector<std::thread> callers;
+  for (size_t t = 0; t < got.size(); ++t)
+    callers.emplace_back([&, t] {
+      auto res = r.value()->rerank("harga beras di pasar", ps);
+      if (!res.ok()) return;
+      got[t].resize(ps.size());
+      for (const auto& x : res.value()) got[t][x.index] = x.logit;
+    });
+  for (auto& c : callers) c.join();
+  for (const auto& g : got) REQUIRE(g == ref);
 }
