@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native test test-native asan bench-native demo fixtures-full clean
+.PHONY: all setup native test test-native asan fuzz bench-native demo fixtures-full clean
 
 all: native
 
@@ -16,8 +16,9 @@ native: setup
 	cmake --build $(BUILD)/native -j $(JOBS)
 
 # Every test suite: Catch2 suites, CLI contract, parity with onnxruntime-node
-# (tiny and full shape), then the native suite again under ASan + UBSan.
-test: test-native asan
+# (tiny and full shape), bounded fuzzing of the parsers, then the native suite
+# again under ASan + UBSan.
+test: test-native fuzz asan
 
 test-native: native
 	cd $(BUILD)/native && ctest --output-on-failure -j $(JOBS)
@@ -27,6 +28,11 @@ asan: setup
 	cmake --build $(BUILD)/asan -j $(JOBS)
 	cd $(BUILD)/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) -LE full -E parity
+
+# libFuzzer (clang, ASan + UBSan) on the JSON, safetensors and UTF-8 readers.
+FUZZ_SECONDS ?= 20
+fuzz: setup
+	bash tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
 
 # The full mMiniLMv2-L12-H384 shape fixture, converted (generated, never committed).
 fixtures-full: native

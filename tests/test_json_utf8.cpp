@@ -44,11 +44,19 @@ TEST_CASE("json parses documents and rejects malformed ones", "[json]") {
 TEST_CASE("json dump round-trips and escapes", "[json]") {
   json::Value o = json::Value::object();
   o.set("s", json::Value::string(std::string("q\"\\\x01\xff", 5)));
-  o.set("n", json::Value::number(0.1f));
+  o.set("n", json::Value::single(0.1f));
   o.set("i", json::Value::number(42));
   const std::string s = json::dump(o);
   REQUIRE(s == "{\"s\":\"q\\\"\\\\\\u0001\xEF\xBF\xBD\",\"n\":0.100000001,\"i\":42}");
   auto back = json::parse(s);
   REQUIRE(back.ok());
   REQUIRE(static_cast<float>(back->find("n")->as_number()) == 0.1f);
+  // Doubles print with the fewest digits that read back exactly.
+  for (const double d : {488888888888.88888, 1.0 / 3.0, -2.5e-7, 123456789.125}) {
+    const std::string text = json::dump(json::Value::number(d));
+    REQUIRE(json::parse(text)->as_number() == d);
+    REQUIRE(json::dump(json::parse(text).value()) == text);
+  }
+  REQUIRE(json::dump(json::Value::number(0.1)) == "0.1");
+  REQUIRE(json::dump(json::Value::number(1e300)) == "1e+300");
 }

@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libsentencepiece-dev sentencepiece python3-sentencepiece
   python3-numpy python3-onnx
   catch2
+  clang libclang-rt-14-dev
   nodejs npm
 )
 

@@ -11,6 +11,7 @@ namespace indorerank::json {
 
 Value Value::boolean(bool b) { Value v; v.type_ = Type::kBool; v.bool_ = b; return v; }
 Value Value::number(double d) { Value v; v.type_ = Type::kNumber; v.number_ = d; return v; }
+Value Value::single(float f) { Value v = number(f); v.single_ = true; return v; }
 Value Value::string(std::string s) { Value v; v.type_ = Type::kString; v.string_ = std::move(s); return v; }
 Value Value::array() { Value v; v.type_ = Type::kArray; return v; }
 Value Value::object() { Value v; v.type_ = Type::kObject; return v; }
@@ -237,8 +238,14 @@ void dump_to(std::string& out, const Value& v) {
       } else if (v.is_integer()) {
         std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(d));
         out += buf;
-      } else {
+      } else if (v.is_single()) {
         std::snprintf(buf, sizeof buf, "%.9g", d);
+        out += buf;
+      } else {
+        for (int digits = 15; digits <= 17; ++digits) {  // shortest that reads back exactly
+          std::snprintf(buf, sizeof buf, "%.*g", digits, d);
+          if (std::strtod(buf, nullptr) == d) break;
+        }
         out += buf;
       }
       break;

@@ -20,6 +20,9 @@ class Value {
   Value() = default;
   static Value boolean(bool b);
   static Value number(double d);
+  /// A number that came from a float: printed with the 9 digits that
+  /// round-trip a float (0.1f prints as 0.100000001, not 17 digits).
+  static Value single(float f);
   static Value string(std::string s);
   static Value array();
   static Value object();
@@ -33,6 +36,7 @@ class Value {
   bool is_object() const { return type_ == Type::kObject; }
 
   bool as_bool() const { return bool_; }
+  bool is_single() const { return single_; }
   double as_number() const { return number_; }
   /// True when the number is integral and fits int64 exactly.
   bool is_integer() const;
@@ -52,6 +56,7 @@ class Value {
   Type type_ = Type::kNull;
   bool bool_ = false;
   double number_ = 0;
+  bool single_ = false;
   std::string string_;
   std::vector<Value> items_;
   std::vector<std::pair<std::string, Value>> members_;
@@ -62,8 +67,9 @@ constexpr int kMaxDepth = 64;
 /// Parses one JSON document (surrounding whitespace allowed).
 StatusOr<Value> parse(std::string_view text);
 
-/// Compact serialization. Numbers that are integral print without a decimal
-/// point; others print with enough digits to round-trip a float.
+/// Compact serialization. Integral numbers print without a decimal point;
+/// others with the fewest digits that read back as the same double (or
+/// float, for Value::single), so dump(parse(dump(v))) == dump(v).
 std::string dump(const Value& v);
 /// Appends `s` as a quoted JSON string (invalid UTF-8 becomes U+FFFD).
 void append_quoted(std::string& out, std::string_view s);

@@ -82,14 +82,14 @@ int cmd_rank(int argc, char** argv) {
       json::Value o = json::Value::object();
       o.set("index", json::Value::number(static_cast<double>(r.index)));
       o.set("id", passages.value()[r.index].id);
-      o.set("score", json::Value::number(r.score));
-      o.set("logit", json::Value::number(r.logit));
+      o.set("score", json::Value::single(r.score));
+      o.set("logit", json::Value::single(r.logit));
       o.set("truncated", json::Value::boolean(r.truncated));
       if (ro.return_documents) o.set("document", json::Value::string(r.document));
       arr.push_back(std::move(o));
     }
     out.set("results", std::move(arr));
-    out.set("took_ms", json::Value::number(static_cast<double>(static_cast<float>(ms))));
+    out.set("took_ms", json::Value::single(static_cast<float>(ms)));
     std::printf("%s\n", json::dump(out).c_str());
   } else {
     int rank = 1;
