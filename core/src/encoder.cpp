@@ -20,7 +20,7 @@ struct Workspace {
   int8_t* a8 = nullptr;     // [T, max k_pad] quantized GEMM input
   float* a_scale = nullptr; // [T]
   int32_t* a_zero = nullptr; // [T]
-  float* attn = nullptr;    // per thread: head_dim * L + L
+  float* attn = nullptr;    // per thread: ops::attention_scratch_floats(max_len, head_dim)
 };
 
 size_t attn_scratch_floats(const ModelConfig& c, int max_len) {
