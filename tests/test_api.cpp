@@ -1,6 +1,7 @@
 // The public C++ API: ranking contract, options, errors, the memory cap.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "test_support.hpp"
@@ -164,4 +165,68 @@ TEST_CASE("load_from_bytes equals load from a path", "[api]") {
   auto ra = a.value()->rerank("kota", kPassages);
   auto rb = b->rerank("kota", kPassages);
   for (size_t i = 0; i < kPassages.size(); ++i) REQUIRE(ra->at(i).logit == rb->at(i).logit);
+}
+
+TEST_CASE("long passages can be scored in overlapping windows, keeping the best", "[api]") {
+  LoadOptions lo;
+  lo.max_length = 32;
+  auto r = test::load_tiny(lo);
+  std::string longp;
+  for (int i = 0; i < 12; ++i) longp += "Pemerintah daerah memperbaiki jalan desa nomor " + std::to_string(i) + ". ";
+  longp += "Harga beras di pasar tradisional naik lagi.";
+  const std::vector<std::string> ps = {"jalan rusak", longp};
+
+  RerankOptions chunked;
+  chunked.chunk_long_passages = true;
+  chunked.chunk_overlap = 4;
+  auto windows = r->tokenize_chunks("harga beras", longp, 4);
+  REQUIRE(windows.ok());
+  REQUIRE(windows->size() > 2);
+  // Windows fit, drop nothing, and overlap by exactly 4 passage tokens.
+  std::vector<int32_t> all;
+  REQUIRE(r->tokenize("harga beras", longp).ok());
+  size_t q_len = 0;
+  for (size_t w = 0; w < windows->size(); ++w) {
+    const auto& ids = windows->at(w).input_ids;
+    REQUIRE(ids.size() <= 32);
+    REQUIRE(!windows->at(w).passage_truncated);
+    const auto sep = std::find(ids.begin(), ids.end(), 2);
+    q_len = static_cast<size_t>(sep - ids.begin()) - 1;
+    std::vector<int32_t> body(ids.begin() + static_cast<std::ptrdiff_t>(q_len) + 3, ids.end() - 1);
+    if (w > 0) REQUIRE(std::equal(body.begin(), body.begin() + 4, all.end() - 4));
+    all.insert(all.end(), body.begin() + (w > 0 ? 4 : 0), body.end());
+  }
+  std::vector<int32_t> full;
+  auto wide = test::load_tiny();
+  auto enc = wide->tokenize("harga beras", longp);
+  REQUIRE(enc.ok());
+  REQUIRE(!enc->passage_truncated);
+  full.assign(enc->input_ids.begin() + static_cast<std::ptrdiff_t>(q_len) + 3, enc->input_ids.end() - 1);
+  REQUIRE(all == full);
+
+  // The passage's logit is the best window's; the first window is the truncated input.
+  std::vector<std::vector<int32_t>> seqs;
+  for (const auto& w : windows.value()) seqs.push_back(w.input_ids);
+  auto window_logits = r->score_ids(seqs);
+  REQUIRE(window_logits.ok());
+  auto res = r->rerank("harga beras", ps, chunked);
+  REQUIRE(res.ok());
+  auto plain = r->rerank("harga beras", ps);
+  for (const auto& x : res.value()) {
+    if (x.index == 0) {
+      REQUIRE(x.chunks == 1);
+      continue;
+    }
+    REQUIRE(x.chunks == static_cast<int>(windows->size()));
+    REQUIRE(!x.truncated);
+    REQUIRE(x.logit == *std::max_element(window_logits->begin(), window_logits->end()));
+  }
+  for (const auto& x : plain.value())
+    if (x.index == 1) {
+      REQUIRE(x.truncated);
+      REQUIRE(x.chunks == 1);
+      REQUIRE(x.logit == window_logits->front());
+    }
+  chunked.chunk_overlap = 1000;
+  REQUIRE(r->rerank("harga beras", ps, chunked).status().code() == StatusCode::kInvalidArgument);
 }

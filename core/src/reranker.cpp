@@ -152,6 +152,11 @@ StatusOr<Encoding> Reranker::tokenize(std::string_view query, std::string_view p
   return impl_->tokenizer->encode_pair(query, passage, impl_->options.max_length);
 }
 
+StatusOr<std::vector<Encoding>> Reranker::tokenize_chunks(std::string_view query, std::string_view passage,
+                                                         int overlap) const {
+  return impl_->tokenizer->encode_pair_chunks(query, passage, impl_->options.max_length, overlap);
+}
+
 StatusOr<std::vector<float>> Reranker::score_ids(const std::vector<std::vector<int32_t>>& sequences) {
   const ModelConfig& c = impl_->weights->config;
   std::vector<SequenceRef> seqs;
@@ -175,24 +180,35 @@ StatusOr<std::vector<float>> Reranker::score_ids(const std::vector<std::vector<i
 
 StatusOr<std::vector<Result>> Reranker::rerank(std::string_view query, const std::vector<std::string>& passages,
                                                const RerankOptions& options) {
-  std::vector<Encoding> enc(passages.size());
+  // One window per passage, or several when chunking a long one.
+  std::vector<std::vector<Encoding>> windows(passages.size());
   for (size_t i = 0; i < passages.size(); ++i) {
-    INDORERANK_ASSIGN_OR_RETURN(enc[i], tokenize(query, passages[i]));
+    if (options.chunk_long_passages) {
+      INDORERANK_ASSIGN_OR_RETURN(windows[i], tokenize_chunks(query, passages[i], options.chunk_overlap));
+    } else {
+      INDORERANK_ASSIGN_OR_RETURN(Encoding e, tokenize(query, passages[i]));
+      windows[i].push_back(std::move(e));
+    }
   }
   std::vector<SequenceRef> seqs;
-  seqs.reserve(enc.size());
-  for (const auto& e : enc) seqs.push_back({e.input_ids.data(), static_cast<int>(e.input_ids.size())});
-  std::vector<float> logits(passages.size());
+  for (const auto& w : windows)
+    for (const auto& e : w) seqs.push_back({e.input_ids.data(), static_cast<int>(e.input_ids.size())});
+  std::vector<float> logits(seqs.size());
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     INDORERANK_RETURN_IF_ERROR(impl_->run(seqs, logits.data()));
   }
   std::vector<Result> results(passages.size());
+  size_t next = 0;
   for (size_t i = 0; i < passages.size(); ++i) {
+    float best = logits[next];
+    for (size_t w = 1; w < windows[i].size(); ++w) best = std::max(best, logits[next + w]);
+    next += windows[i].size();
     results[i].index = i;
-    results[i].logit = logits[i];
-    results[i].score = sigmoid(logits[i]);
-    results[i].truncated = enc[i].passage_truncated;
+    results[i].logit = best;
+    results[i].score = sigmoid(best);
+    results[i].truncated = windows[i].front().passage_truncated;
+    results[i].chunks = static_cast<int>(windows[i].size());
   }
   std::stable_sort(results.begin(), results.end(), [](const Result& a, const Result& b) { return a.logit > b.logit; });
   if (options.top_k > 0 && options.top_k < results.size()) results.resize(options.top_k);

@@ -55,6 +55,49 @@ Status Tokenizer::encode(std::string_view text, std::vector<int32_t>* ids) const
   return ok_status();
 }
 
+namespace {
+Encoding assemble(const std::vector<int32_t>& q, size_t q_keep, const int32_t* p, size_t p_len) {
+  Encoding e;
+  e.query_truncated = q_keep < q.size();
+  e.input_ids.reserve(q_keep + p_len + kSpecialTokensPerPair);
+  e.input_ids.push_back(kBosId);
+  e.input_ids.insert(e.input_ids.end(), q.begin(), q.begin() + static_cast<std::ptrdiff_t>(q_keep));
+  e.input_ids.push_back(kEosId);
+  e.input_ids.push_back(kEosId);
+  e.input_ids.insert(e.input_ids.end(), p, p + p_len);
+  e.input_ids.push_back(kEosId);
+  return e;
+}
+}  // namespace
+
+StatusOr<std::vector<Encoding>> Tokenizer::encode_pair_chunks(std::string_view query, std::string_view passage,
+                                                              int max_length, int overlap) const {
+  if (max_length < kSpecialTokensPerPair + 1) return invalid_argument("max_length must be at least 5");
+  std::vector<int32_t> q, p;
+  INDORERANK_RETURN_IF_ERROR(encode(query, &q));
+  INDORERANK_RETURN_IF_ERROR(encode(passage, &p));
+  const size_t budget = static_cast<size_t>(max_length - kSpecialTokensPerPair);
+  size_t a = q.size(), b = p.size();
+  truncate_longest_first(&a, &b, budget);
+  const size_t window = budget - a;  // passage tokens per window
+  if (b == p.size() || window == 0) {
+    Encoding e = assemble(q, a, p.data(), b);
+    e.passage_truncated = b < p.size();
+    return std::vector<Encoding>{std::move(e)};
+  }
+  if (overlap < 0 || static_cast<size_t>(overlap) > window / 2)
+    return invalid_argument("chunk_overlap must be between 0 and half the passage window (" +
+                            std::to_string(window / 2) + " tokens here)");
+  const size_t step = window - static_cast<size_t>(overlap);
+  std::vector<Encoding> out;
+  for (size_t start = 0;; start += step) {
+    const size_t len = std::min(window, p.size() - start);
+    out.push_back(assemble(q, a, p.data() + start, len));
+    if (start + len >= p.size()) break;
+  }
+  return out;
+}
+
 StatusOr<Encoding> Tokenizer::encode_pair(std::string_view query, std::string_view passage, int max_length) const {
   if (max_length < kSpecialTokensPerPair + 1) return invalid_argument("max_length must be at least 5");
   std::vector<int32_t> q, p;
@@ -62,16 +105,8 @@ StatusOr<Encoding> Tokenizer::encode_pair(std::string_view query, std::string_vi
   INDORERANK_RETURN_IF_ERROR(encode(passage, &p));
   size_t a = q.size(), b = p.size();
   truncate_longest_first(&a, &b, static_cast<size_t>(max_length - kSpecialTokensPerPair));
-  Encoding e;
-  e.query_truncated = a < q.size();
+  Encoding e = assemble(q, a, p.data(), b);
   e.passage_truncated = b < p.size();
-  e.input_ids.reserve(a + b + kSpecialTokensPerPair);
-  e.input_ids.push_back(kBosId);
-  e.input_ids.insert(e.input_ids.end(), q.begin(), q.begin() + static_cast<std::ptrdiff_t>(a));
-  e.input_ids.push_back(kEosId);
-  e.input_ids.push_back(kEosId);
-  e.input_ids.insert(e.input_ids.end(), p.begin(), p.begin() + static_cast<std::ptrdiff_t>(b));
-  e.input_ids.push_back(kEosId);
   return e;
 }
 

@@ -37,6 +37,11 @@ class Tokenizer {
   Status encode(std::string_view text, std::vector<int32_t>* ids) const;
   /// The full pair input, truncated to max_length.
   StatusOr<Encoding> encode_pair(std::string_view query, std::string_view passage, int max_length) const;
+  /// The pair as windows over the passage, each within max_length, with
+  /// `overlap` passage tokens shared by neighbours. The query is cut as
+  /// longest_first would cut it; no passage token is dropped.
+  StatusOr<std::vector<Encoding>> encode_pair_chunks(std::string_view query, std::string_view passage, int max_length,
+                                                     int overlap) const;
   int piece_count() const;
 
  private:

@@ -46,15 +46,17 @@ StatusOr<std::vector<Passage>> parse_passages(const std::string& text) {
 }  // namespace
 
 int cmd_rank(int argc, char** argv) {
-  std::set<std::string> values = {"model", "query", "passages", "top-k"};
+  std::set<std::string> values = {"model", "query", "passages", "top-k", "chunk-overlap"};
   values.insert(kLoadOptionNames.begin(), kLoadOptionNames.end());
-  auto args = parse_args(argc, argv, 2, values, {"json", "return-documents"});
+  auto args = parse_args(argc, argv, 2, values, {"json", "return-documents", "chunk"});
   if (!args.ok()) return usage_error(args.status().message());
   const Args& a = args.value();
   if (!a.has("model")) return usage_error("rank needs -m MODEL");
   if (!a.has("query")) return usage_error("rank needs -q QUERY");
   auto top_k = a.get_int("top-k", 0, 0, 1 << 30);
   if (!top_k.ok()) return usage_error(top_k.status().message());
+  auto overlap = a.get_int("chunk-overlap", 32, 0, 256);
+  if (!overlap.ok()) return usage_error(overlap.status().message());
   auto opts = load_options(a);
   if (!opts.ok()) return usage_error(opts.status().message());
 
@@ -70,6 +72,8 @@ int cmd_rank(int argc, char** argv) {
   RerankOptions ro;
   ro.top_k = static_cast<size_t>(top_k.value());
   ro.return_documents = a.has("return-documents");
+  ro.chunk_long_passages = a.has("chunk");
+  ro.chunk_overlap = static_cast<int>(overlap.value());
   const auto t0 = std::chrono::steady_clock::now();
   auto results = ranker.value()->rerank(a.get("query"), texts, ro);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -85,6 +89,7 @@ int cmd_rank(int argc, char** argv) {
       o.set("score", json::Value::single(r.score));
       o.set("logit", json::Value::single(r.logit));
       o.set("truncated", json::Value::boolean(r.truncated));
+      if (ro.chunk_long_passages) o.set("chunks", json::Value::number(r.chunks));
       if (ro.return_documents) o.set("document", json::Value::string(r.document));
       arr.push_back(std::move(o));
     }

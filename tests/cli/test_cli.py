@@ -52,6 +52,16 @@ class Cli(unittest.TestCase):
         self.assertEqual([x["truncated"] for x in res if x["index"] == 3], [True])
         self.assertTrue(all(not x["truncated"] for x in res if x["index"] != 3))
 
+    def test_chunking_long_passages(self):
+        res = self.rank_json("--max-length", "64", "--chunk", "--chunk-overlap", "8")["results"]
+        by_index = {x["index"]: x for x in res}
+        self.assertGreater(by_index[3]["chunks"], 1)
+        self.assertFalse(by_index[3]["truncated"])
+        self.assertEqual(by_index[0]["chunks"], 1)
+        plain = {x["index"]: x for x in self.rank_json("--max-length", "64")["results"]}
+        self.assertGreaterEqual(by_index[3]["logit"], plain[3]["logit"])  # the first window is the cut passage
+        self.assertEqual(by_index[1]["logit"], plain[1]["logit"])
+
     def test_top_k_and_documents(self):
         out = self.rank_json("--top-k", "2", "--return-documents")
         self.assertEqual(len(out["results"]), 2)

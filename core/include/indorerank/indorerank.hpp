@@ -58,6 +58,12 @@ struct RerankOptions {
   size_t top_k = 0;
   /// Copy each passage's text into Result::document.
   bool return_documents = false;
+  /// Instead of cutting a passage that does not fit max_length, score it in
+  /// overlapping windows and keep the best window's score (Result::chunks
+  /// says how many windows ran).
+  bool chunk_long_passages = false;
+  /// Tokens shared by neighbouring windows when chunking (0 .. window/2).
+  int chunk_overlap = 32;
 };
 
 struct Result {
@@ -65,6 +71,7 @@ struct Result {
   float score = 0.0f;      ///< sigmoid(logit), in [0, 1].
   float logit = 0.0f;      ///< Raw model output.
   bool truncated = false;  ///< The passage was cut to fit max_length.
+  int chunks = 1;          ///< Windows scored (> 1 only when chunking a long passage).
   std::string document;    ///< The passage text, when return_documents.
 };
 
@@ -123,6 +130,10 @@ class Reranker {
 
   /// The exact model input for one pair.
   StatusOr<Encoding> tokenize(std::string_view query, std::string_view passage) const;
+  /// The windows rerank() scores for a pair when chunking (one window when
+  /// the passage fits); each window's passage_truncated is false.
+  StatusOr<std::vector<Encoding>> tokenize_chunks(std::string_view query, std::string_view passage,
+                                                  int overlap = 32) const;
 
   Info info() const;
 
