@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kernels.hpp"
+#include "row_tiles.hpp"
 
 namespace indorerank::kernels {
 namespace {
@@ -106,20 +107,15 @@ inline void row_tile(int kb_count, const int8_t* a, size_t lda, const int8_t* w_
     tile<R>(kb_count, pairs.data(), w_packed + static_cast<size_t>(nb) * kb_count * kNr * kKr, col_sums, nb * kNr, out);
 }
 
-// Rows in tiles of 4; `shift(out, r)` moves the output to row r.
+// `shift(out, r)` moves the output to row r.
 template <typename Out, typename Shift>
 inline void gemm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
                  int nb_begin, int nb_end, const Out& out, Shift shift) {
   thread_local std::vector<int32_t> pairs;  // kernel scratch: 8 bytes per row and depth group
   const int kb = k_pad / kKr;
-  int r = 0;
-  for (; r + 4 <= m; r += 4) row_tile<4>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r), pairs);
-  switch (m - r) {
-    case 3: row_tile<3>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r), pairs); break;
-    case 2: row_tile<2>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r), pairs); break;
-    case 1: row_tile<1>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r), pairs); break;
-    default: break;
-  }
+  for_each_row_tile(m, [&](auto rows, int r) {
+    row_tile<rows.value>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r), pairs);
+  });
 }
 
 void gemm_s8s8_s32__avx2(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,

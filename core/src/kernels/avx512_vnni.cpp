@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "kernels.hpp"
+#include "row_tiles.hpp"
 
 namespace indorerank::kernels {
 namespace {
@@ -74,19 +75,14 @@ inline void row_block(int kb_count, const int8_t* a, size_t lda, const int8_t* w
   for (; nb < nb_end; ++nb) tile<R, 1>(kb_count, a, lda, w_packed + nb * stride, stride, col_sums, nb * kNr, out);
 }
 
-// Rows in tiles of 4; `shift(out, r)` moves the output to row r.
+// `shift(out, r)` moves the output to row r.
 template <typename Out, typename Shift>
 inline void gemm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
                  int nb_begin, int nb_end, const Out& out, Shift shift) {
   const int kb = k_pad / kKr;
-  int r = 0;
-  for (; r + 4 <= m; r += 4) row_block<4>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r));
-  switch (m - r) {
-    case 3: row_block<3>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r)); break;
-    case 2: row_block<2>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r)); break;
-    case 1: row_block<1>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r)); break;
-    default: break;
-  }
+  for_each_row_tile(m, [&](auto rows, int r) {
+    row_block<rows.value>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r));
+  });
 }
 
 void gemm_s8s8_s32__avx512_vnni(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
