@@ -39,12 +39,16 @@ int main(int argc, char** argv) {
                             "Harga beras naik di pasar tradisional."};
   ir_result res[3];
   size_t n = 0;
-  CHECK(ir_rerank(r, "harga beras", passages, 3, 0, res, &n) == IR_OK);
+  CHECK(ir_rerank(r, "harga beras", passages, 3, NULL, res, &n) == IR_OK);
   CHECK(n == 3);
   CHECK(res[0].logit >= res[1].logit && res[1].logit >= res[2].logit);
   CHECK(res[0].score > 0.0f && res[0].score < 1.0f);
-  CHECK(ir_rerank(r, "harga beras", passages, 3, 1, res, &n) == IR_OK);
+  ir_rerank_params rp = ir_rerank_default_params();
+  CHECK(rp.top_k == 0 && rp.chunk_long_passages == 0 && rp.chunk_overlap == 32);
+  rp.top_k = 1;
+  CHECK(ir_rerank(r, "harga beras", passages, 3, &rp, res, &n) == IR_OK);
   CHECK(n == 1);
+  CHECK(res[0].chunks == 1);
   CHECK(ir_peak_bytes(r) > 0);
 
   int32_t ids[256];
@@ -53,7 +57,31 @@ int main(int argc, char** argv) {
   CHECK(ir_tokenize(r, "harga", "beras", ids, 256, &len, &truncated) == IR_OK);
   CHECK(len >= 5 && ids[0] == 0 && ids[len - 1] == 2 && truncated == 0);
   CHECK(ir_tokenize(r, "harga", "beras", ids, 2, &len, &truncated) == IR_INVALID_ARGUMENT);
-  CHECK(ir_rerank(r, NULL, passages, 3, 0, res, &n) == IR_INVALID_ARGUMENT);
+  CHECK(ir_rerank(r, NULL, passages, 3, NULL, res, &n) == IR_INVALID_ARGUMENT);
+  rp = ir_rerank_default_params();
+  rp.chunk_long_passages = 1;
+  rp.chunk_overlap = -1;
+  CHECK(ir_rerank(r, "harga beras", passages, 3, &rp, res, &n) == IR_INVALID_ARGUMENT);
+
+  /* A long passage is scored in windows when asked, cut otherwise. */
+  ir_free(r);
+  p = ir_load_default_params();
+  p.max_length = 32;
+  CHECK(ir_load(argv[1], &p, &r) == IR_OK);
+  if (!r) return 1;
+  char long_passage[4096] = "";
+  for (int i = 0; i < 20; ++i) strcat(long_passage, "Pemerintah daerah memperbaiki jalan desa. ");
+  const char* one[] = {long_passage};
+  CHECK(ir_rerank(r, "jalan desa", one, 1, NULL, res, &n) == IR_OK);
+  CHECK(res[0].truncated == 1 && res[0].chunks == 1);
+  rp = ir_rerank_default_params();
+  rp.chunk_long_passages = 1;
+  rp.chunk_overlap = 4;
+  CHECK(ir_rerank(r, "jalan desa", one, 1, &rp, res, &n) == IR_OK);
+  CHECK(res[0].truncated == 0 && res[0].chunks > 1);
+  rp.chunk_overlap = 1000;
+  CHECK(ir_rerank(r, "jalan desa", one, 1, &rp, res, &n) == IR_INVALID_ARGUMENT);
+  CHECK(strstr(ir_last_error(), "chunk_overlap") != NULL);
   CHECK(strcmp(ir_status_name(IR_DATA_LOSS), "data_loss") == 0);
   ir_free(r);
 

@@ -61,6 +61,15 @@ ir_load_params ir_load_default_params(void) {
   return p;
 }
 
+ir_rerank_params ir_rerank_default_params(void) {
+  const indorerank::RerankOptions d;
+  ir_rerank_params p;
+  p.top_k = d.top_k;
+  p.chunk_long_passages = d.chunk_long_passages ? 1 : 0;
+  p.chunk_overlap = d.chunk_overlap;
+  return p;
+}
+
 ir_status ir_load(const char* path, const ir_load_params* params, ir_reranker** out) {
   if (!path || !out) return fail(IR_INVALID_ARGUMENT, "ir_load: path and out must not be NULL");
   *out = nullptr;
@@ -75,8 +84,8 @@ ir_status ir_load_from_bytes(const uint8_t* data, size_t size, const ir_load_par
 
 void ir_free(ir_reranker* r) { delete r; }
 
-ir_status ir_rerank(ir_reranker* r, const char* query, const char* const* passages, size_t count, size_t top_k,
-                    ir_result* results, size_t* written) {
+ir_status ir_rerank(ir_reranker* r, const char* query, const char* const* passages, size_t count,
+                    const ir_rerank_params* params, ir_result* results, size_t* written) {
   if (!r || !query || !written || (count && (!passages || !results)))
     return fail(IR_INVALID_ARGUMENT, "ir_rerank: NULL argument");
   *written = 0;
@@ -86,13 +95,16 @@ ir_status ir_rerank(ir_reranker* r, const char* query, const char* const* passag
     if (!passages[i]) return fail(IR_INVALID_ARGUMENT, ("ir_rerank: passage " + std::to_string(i) + " is NULL").c_str());
     ps.emplace_back(passages[i]);
   }
+  const ir_rerank_params p = params ? *params : ir_rerank_default_params();
   indorerank::RerankOptions o;
-  o.top_k = top_k;
+  o.top_k = p.top_k;
+  o.chunk_long_passages = p.chunk_long_passages != 0;
+  o.chunk_overlap = p.chunk_overlap;
   auto res = r->impl->rerank(query, ps, o);
   if (!res.ok()) return fail(res.status());
   for (size_t i = 0; i < res->size(); ++i) {
     const auto& x = res->at(i);
-    results[i] = ir_result{x.index, x.score, x.logit, x.truncated ? 1 : 0};
+    results[i] = ir_result{x.index, x.score, x.logit, x.truncated ? 1 : 0, x.chunks};
   }
   *written = res->size();
   g_last_error.clear();

@@ -180,6 +180,8 @@ StatusOr<std::vector<float>> Reranker::score_ids(const std::vector<std::vector<i
 
 StatusOr<std::vector<Result>> Reranker::rerank(std::string_view query, const std::vector<std::string>& passages,
                                                const RerankOptions& options) {
+  if (options.chunk_long_passages && options.chunk_overlap < 0)
+    return invalid_argument("chunk_overlap must not be negative");
   // One window per passage, or several when chunking a long one.
   std::vector<std::vector<Encoding>> windows(passages.size());
   for (size_t i = 0; i < passages.size(); ++i) {

@@ -13,7 +13,7 @@
  *   const char* passages[] = {"Jakarta adalah ibu kota Indonesia.", "Rendang dari Padang."};
  *   ir_result results[2];
  *   size_t n = 0;
- *   if (ir_rerank(r, "ibu kota indonesia", passages, 2, 0, results, &n) == IR_OK)
+ *   if (ir_rerank(r, "ibu kota indonesia", passages, 2, NULL, results, &n) == IR_OK)
  *     printf("best: %zu (%.3f)\n", results[0].index, results[0].score);
  *   ir_free(r);
  *
@@ -55,15 +55,25 @@ typedef struct ir_load_params {
   const char* kernel;    /* NULL or "" = best for this CPU; or "ref", "avx2", ... */
 } ir_load_params;
 
+typedef struct ir_rerank_params {
+  size_t top_k;                /* keep the best top_k results; 0 keeps all (0) */
+  int32_t chunk_long_passages; /* 1: score passages longer than max_length in
+                                  overlapping windows, keep the best (0) */
+  int32_t chunk_overlap;       /* tokens shared by neighbouring windows (32) */
+} ir_rerank_params;
+
 typedef struct ir_result {
   size_t index;      /* position of the passage in the input */
   float score;       /* sigmoid(logit), 0..1 */
   float logit;
   int32_t truncated; /* 1 when the passage was cut to fit max_length */
+  int32_t chunks;    /* windows scored: > 1 only when chunking a long passage */
 } ir_result;
 
 /** Defaults as documented on ir_load_params. */
 ir_load_params ir_load_default_params(void);
+/** Defaults as documented on ir_rerank_params. */
+ir_rerank_params ir_rerank_default_params(void);
 
 /** Loads a model file; *out receives a reranker to release with ir_free. */
 ir_status ir_load(const char* path, const ir_load_params* params, ir_reranker** out);
@@ -73,9 +83,9 @@ void ir_free(ir_reranker* r);
 
 /** Scores `count` passages and writes results best first into `results`
  * (room for `count`, or for top_k when 0 < top_k < count); *written receives
- * how many were written. top_k == 0 keeps all. */
-ir_status ir_rerank(ir_reranker* r, const char* query, const char* const* passages, size_t count, size_t top_k,
-                    ir_result* results, size_t* written);
+ * how many were written. params may be NULL for the defaults. */
+ir_status ir_rerank(ir_reranker* r, const char* query, const char* const* passages, size_t count,
+                    const ir_rerank_params* params, ir_result* results, size_t* written);
 
 /** Writes the model input ids of one pair into ids (capacity `capacity`;
  * max_length always suffices); *len receives the count. */
