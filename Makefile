@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native test test-native asan fuzz bench-native demo fixtures-full clean
+.PHONY: all setup native test test-native asan tsan fuzz bench-native demo fixtures-full clean
 
 all: native
 
@@ -16,9 +16,9 @@ native: setup
 	cmake --build $(BUILD)/native -j $(JOBS)
 
 # Every test suite: Catch2 suites, CLI contract, parity with onnxruntime-node
-# (tiny and full shape), bounded fuzzing of the parsers, then the native suite
-# again under ASan + UBSan.
-test: test-native fuzz asan
+# (tiny and full shape), bounded fuzzing of the parsers, the threaded suites
+# under ThreadSanitizer, then the native suite again under ASan + UBSan.
+test: test-native fuzz tsan asan
 
 test-native: native
 	cd $(BUILD)/native && ctest --output-on-failure -j $(JOBS)
@@ -28,6 +28,13 @@ asan: setup
 	cmake --build $(BUILD)/asan -j $(JOBS)
 	cd $(BUILD)/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j $(JOBS) -LE full -E parity
+
+# The suites that run several threads (pool, concurrent callers) under TSan.
+tsan: setup
+	cmake -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINDORERANK_TSAN=ON >/dev/null
+	cmake --build $(BUILD)/tsan -j $(JOBS) --target indorerank_tests indorerank_cli
+	cd $(BUILD)/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) \
+	  -R 'core\.(api|batch_invariance)'
 
 # libFuzzer (clang, ASan + UBSan) on the JSON, safetensors and UTF-8 readers.
 FUZZ_SECONDS ?= 20

@@ -5,7 +5,10 @@
 
 // Hot loops get AVX2 and AVX-512 clones picked at load time; the math is the
 // same IEEE operations in the same order, so every clone gives identical bits.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+// (Not under ThreadSanitizer: its runtime is not up yet when the loader runs
+// the clone resolvers.)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__) && \
+    !defined(__SANITIZE_THREAD__)
 #define INDORERANK_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
 #define INDORERANK_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
