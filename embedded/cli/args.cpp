@@ -59,7 +59,7 @@ StatusOr<Args> parse_args(int argc, char** argv, int first, const std::set<std::
 StatusOr<LoadOptions> load_options(const Args& a) {
   LoadOptions o;
   INDORERANK_ASSIGN_OR_RETURN(long long ml, a.get_int("max-length", 256, 8, 512));
-  INDORERANK_ASSIGN_OR_RETURN(long long th, a.get_int("threads", 1, 0, 256));
+  INDORERANK_ASSIGN_OR_RETURN(long long th, a.get_int("threads", 0, 0, 256));  // CLI default: every core
   INDORERANK_ASSIGN_OR_RETURN(long long mem, a.get_int("memory-limit", 256, 1, 1 << 20));
   o.max_length = static_cast<int>(ml);
   o.threads = static_cast<int>(th);

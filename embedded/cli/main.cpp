@@ -30,7 +30,9 @@ const char* kUsage =
     "      FILE (or stdin): JSONL {\"input_ids\":[...]}; prints JSONL {\"logit\":x}.\n"
     "  indorerank convert HF_MODEL_DIR OUT.int8.safetensors\n"
     "  indorerank info [MODEL] [--threads N] [--kernel NAME]\n"
-    "  indorerank bench -m MODEL --ids FILE [--group 100] [--runs 3] [--threads N]\n";
+    "  indorerank bench -m MODEL --ids FILE [--group 100] [--runs 3] [--threads N]\n"
+    "\n"
+    "--threads defaults to 0: one engine thread per hardware thread.\n";
 }  // namespace
 
 int main(int argc, char** argv) {
