@@ -37,9 +37,10 @@ tsan: setup
 	  -R 'core\.(api|batch_invariance)'
 
 # libFuzzer (clang, ASan + UBSan) on the JSON, safetensors and UTF-8 readers.
-FUZZ_SECONDS ?= 20
+FUZZ_RUNS ?= 1000000
+FUZZ_SEED ?= 1
 fuzz: setup
-	bash tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+	bash tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_RUNS) $(FUZZ_SEED)
 
 # The full mMiniLMv2-L12-H384 shape fixture, converted (generated, never committed).
 fixtures-full: native

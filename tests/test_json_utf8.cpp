@@ -39,6 +39,11 @@ TEST_CASE("json parses documents and rejects malformed ones", "[json]") {
     REQUIRE(!json::parse(bad).ok());
   }
   REQUIRE(!json::parse(std::string(200, '[') + std::string(200, ']')).ok());  // depth limit
+  // Invalid UTF-8 in strings reads as U+FFFD, so keys that differ only there collide.
+  auto bad = json::parse("{\"a\xff\": 1}");
+  REQUIRE(bad.ok());
+  REQUIRE(bad->find("a\xEF\xBF\xBD") != nullptr);
+  REQUIRE(!json::parse("{\"a\xff\": 1, \"a\xfe\": 2}").ok());
 }
 
 TEST_CASE("json dump round-trips and escapes", "[json]") {

@@ -159,7 +159,12 @@ class Parser {
     for (;;) {
       if (p_ >= t_.size()) return error("unterminated string");
       const char c = t_[p_];
-      if (c == '"') { ++p_; break; }
+      if (c == '"') {
+        ++p_;
+        // JSON text is UTF-8; invalid bytes read as U+FFFD, as everywhere else.
+        if (!is_valid_utf8(*s)) *s = repair_utf8(*s);
+        break;
+      }
       if (static_cast<unsigned char>(c) < 0x20) return error("control character in string");
       if (c != '\\') { *s += c; ++p_; continue; }
       ++p_;

@@ -64,7 +64,8 @@ class Value {
 
 constexpr int kMaxDepth = 64;
 
-/// Parses one JSON document (surrounding whitespace allowed).
+/// Parses one JSON document (surrounding whitespace allowed). Invalid UTF-8
+/// inside strings is replaced by U+FFFD per maximal invalid subpart.
 StatusOr<Value> parse(std::string_view text);
 
 /// Compact serialization. Integral numbers print without a decimal point;
