@@ -155,7 +155,6 @@ class Parser {
 
   Status parse_string(std::string* s) {
     ++p_;  // opening quote
-    const size_t start = p_;
     for (;;) {
       if (p_ >= t_.size()) return error("unterminated string");
       const char c = t_[p_];
@@ -199,7 +198,6 @@ class Parser {
         default: return error("unknown escape");
       }
     }
-    (void)start;
     return ok_status();
   }
 
