@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native test test-native asan tsan fuzz bench-native demo fixtures-full clean
+.PHONY: all setup native wasm test test-native test-wasm asan tsan fuzz bench-native demo fixtures-full clean
 
 all: native
 
@@ -15,13 +15,33 @@ native: setup
 	cmake -S . -B $(BUILD)/native -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build $(BUILD)/native -j $(JOBS)
 
+# WebAssembly: sentencepiece from Debian source, then the single-thread and
+# the pthreads builds of the package's modules (the -mt tree also holds the
+# Catch2 suites compiled to wasm). Modules are copied into js/dist/.
+EMCMAKE := NODE_PATH=/usr/share/nodejs emcmake cmake -DCMAKE_BUILD_TYPE=Release -DINDORERANK_BUILD_CLI=OFF \
+  -DCMAKE_CROSSCOMPILING_EMULATOR="/usr/bin/node;--no-experimental-fetch"
+wasm: setup
+	bash tools/build_deps.sh wasm $(BUILD)
+	bash tools/build_deps.sh wasm-mt $(BUILD)
+	$(EMCMAKE) -S . -B $(BUILD)/wasm -DINDORERANK_BUILD_TESTS=OFF -DINDORERANK_DEPS_DIR=$(CURDIR)/$(BUILD)/deps/wasm >/dev/null
+	NODE_PATH=/usr/share/nodejs cmake --build $(BUILD)/wasm -j $(JOBS)
+	$(EMCMAKE) -S . -B $(BUILD)/wasm-mt -DINDORERANK_WASM_THREADS=ON -DINDORERANK_DEPS_DIR=$(CURDIR)/$(BUILD)/deps/wasm-mt \
+	  -DINDORERANK_NATIVE_FIXTURES=$(CURDIR)/$(FIXTURES) >/dev/null
+	NODE_PATH=/usr/share/nodejs cmake --build $(BUILD)/wasm-mt -j $(JOBS)
+	bash tools/copy_wasm.sh $(BUILD) js/dist
+
 # Every test suite: Catch2 suites, CLI contract, parity with onnxruntime-node
 # (tiny and full shape), bounded fuzzing of the parsers, the threaded suites
 # under ThreadSanitizer, then the native suite again under ASan + UBSan.
-test: test-native fuzz tsan asan
+test: test-native test-wasm fuzz tsan asan
 
 test-native: native
 	cd $(BUILD)/native && ctest --output-on-failure -j $(JOBS)
+
+# The Catch2 suites compiled to wasm (pthreads build) under Node, on the
+# fixtures test-native generated.
+test-wasm: test-native wasm
+	cd $(BUILD)/wasm-mt && ctest --output-on-failure -j $(JOBS)
 
 asan: setup
 	cmake -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINDORERANK_SANITIZE=ON >/dev/null

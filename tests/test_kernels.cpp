@@ -116,6 +116,9 @@ TEST_CASE("dispatch always offers ref last and finds kernels by name", "[kernels
   REQUIRE(find("ref") == &kRefKernel);
   REQUIRE(find("no_such_kernel") == nullptr);
   REQUIRE(&best() == all.front());
+#if defined(INDORERANK_HAVE_WASM_SIMD128)
+  REQUIRE(std::string(best().name) == "wasm_simd128");
+#endif
 }
 
 TEST_CASE("the dequantizing GEMM equals int32 GEMM + dequantize_row bit for bit", "[kernels]") {

@@ -12,6 +12,7 @@ APT_PACKAGES=(
   catch2
   clang libclang-rt-14-dev
   nodejs npm
+  emscripten chromium dpkg-dev
 )
 
 SUDO=""
@@ -33,6 +34,35 @@ if [ ${#pkgs[@]} -gt 0 ]; then
   echo "setup: installing ${pkgs[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${pkgs[@]}" >/dev/null
+fi
+
+# Sources built for WebAssembly (and later aarch64) come from Debian source
+# packages: add deb-src entries mirroring the configured archive, then fetch
+# into the ignored third_party/src/. Built by tools/build_deps.sh, never committed.
+SRC_DIR=third_party/src
+SRC_PACKAGES=(sentencepiece)
+need_src=()
+for p in "${SRC_PACKAGES[@]}"; do
+  ls -d "$SRC_DIR/$p"-*/ >/dev/null 2>&1 || need_src+=("$p")
+done
+if [ ${#need_src[@]} -gt 0 ]; then
+  if ! grep -rqs '^Types:.*deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    echo "setup: adding deb-src entries"
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+      sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources |
+        $SUDO tee /etc/apt/sources.list.d/indorerank-deb-src.sources >/dev/null
+    else
+      grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' |
+        $SUDO tee /etc/apt/sources.list.d/indorerank-deb-src.list >/dev/null
+    fi
+  fi
+  $SUDO apt-get update -qq
+  mkdir -p "$SRC_DIR"
+  for p in "${need_src[@]}"; do
+    echo "setup: source package $p"
+    (cd "$SRC_DIR" && apt-get source -qq "$p" >/dev/null 2>&1) ||
+      { echo "setup: apt-get source $p failed" >&2; exit 1; }
+  done
 fi
 
 # onnxruntime-node is the reference runtime of the parity tests. Its install

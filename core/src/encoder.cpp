@@ -179,7 +179,7 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
       const float* xr = ws.x + static_cast<size_t>(s) * H;
       float* hr = ws.tmp + static_cast<size_t>(s) * H;
       for (int j = 0; j < H; ++j)
-        hr[j] = std::tanh(ops::dot(w_.head_dense.data() + static_cast<size_t>(j) * H, xr, H) + w_.head_dense_bias[j]);
+        hr[j] = ops::tanh(ops::dot(w_.head_dense.data() + static_cast<size_t>(j) * H, xr, H) + w_.head_dense_bias[j]);
       logits[s] = ops::dot(w_.out_proj.data(), hr, H) + w_.out_proj_bias;
     }
   });

@@ -300,4 +300,20 @@ void attention_head(const float* q, const float* k, const float* v, size_t ld, i
     attention_rows<0>(q, v, ld, len, q_rows, head_dim, ctx, ld_ctx, kt, s, len_pad);
 }
 
+float tanh(float x) {
+  // tanh(x) = sign(x) * (1 - 2 / (exp(2|x|) + 1)); exact enough past |x| = 9.
+  const float a = x < 0 ? -x : x;
+  if (!(a < 9.0f)) return x != x ? x : (x < 0 ? -1.0f : 1.0f);
+  float e = 2.0f * a;
+  exp_inplace(&e, 1);
+  const float t = 1.0f - 2.0f / (e + 1.0f);
+  return x < 0 ? -t : t;
+}
+
+float sigmoid(float x) {
+  float e = -x;
+  exp_inplace(&e, 1);
+  return 1.0f / (1.0f + e);
+}
+
 }  // namespace indorerank::ops

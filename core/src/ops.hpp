@@ -13,6 +13,11 @@ namespace indorerank::ops {
 
 /// exp(x), relative error < 2e-7 over [-87, 88]; 0 below, clamped above.
 void exp_inplace(float* x, int n);
+/// tanh(x) through exp_inplace, so it too is identical on every platform
+/// (libm's tanhf differs between glibc and the wasm libc in the last bit).
+float tanh(float x);
+/// 1 / (1 + exp(-x)), the same way.
+float sigmoid(float x);
 /// 0.5 x (1 + erf(x / sqrt 2)), erf with absolute error < 2e-7.
 void gelu_inplace(float* x, size_t n);
 /// out = LayerNorm(x + residual) (residual may be null); may alias x.

@@ -10,6 +10,7 @@
 #include "encoder.hpp"
 #include "indorerank/indorerank.hpp"
 #include "model_file.hpp"
+#include "ops.hpp"
 #include "thread_pool.hpp"
 #include "tokenizer.hpp"
 
@@ -40,7 +41,7 @@ std::string Status::to_string() const {
   return std::string(status_code_name(code_)) + ": " + message_;
 }
 
-float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+float sigmoid(float x) { return ops::sigmoid(x); }
 
 std::string best_kernel_name() { return kernels::best().name; }
 
@@ -93,6 +94,9 @@ static StatusOr<std::unique_ptr<Reranker::Impl>> make_impl(std::shared_ptr<const
 
   int threads = o.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+  threads = 1;  // a WebAssembly build without pthreads runs on the calling thread; info() says so
+#endif
   impl->options.threads = threads;
 
   impl->min_memory = Encoder::workspace_bytes(c, o.max_length, o.max_length, threads);
@@ -122,8 +126,11 @@ StatusOr<std::unique_ptr<Reranker>> Reranker::load(const std::string& path, cons
 StatusOr<std::unique_ptr<Reranker>> Reranker::load_from_bytes(const uint8_t* data, size_t size,
                                                                const LoadOptions& options) {
   if (data == nullptr && size != 0) return invalid_argument("null model bytes");
-  auto blob = blob_from_vector(std::vector<uint8_t>(data, data + size));
-  INDORERANK_ASSIGN_OR_RETURN(auto impl, make_impl(std::move(blob), options));
+  return load_from_bytes(std::vector<uint8_t>(data, data + size), options);
+}
+
+StatusOr<std::unique_ptr<Reranker>> Reranker::load_from_bytes(std::vector<uint8_t> bytes, const LoadOptions& options) {
+  INDORERANK_ASSIGN_OR_RETURN(auto impl, make_impl(blob_from_vector(std::move(bytes)), options));
   return std::unique_ptr<Reranker>(new Reranker(std::move(impl)));
 }
 

@@ -113,6 +113,9 @@ class Reranker {
   /// Loads a model from bytes; the bytes are copied, the caller keeps theirs.
   static StatusOr<std::unique_ptr<Reranker>> load_from_bytes(const uint8_t* data, size_t size,
                                                              const LoadOptions& options = {});
+  /// Loads a model from bytes the reranker takes over (no copy is made).
+  static StatusOr<std::unique_ptr<Reranker>> load_from_bytes(std::vector<uint8_t> bytes,
+                                                             const LoadOptions& options = {});
   ~Reranker();
   Reranker(const Reranker&) = delete;
   Reranker& operator=(const Reranker&) = delete;

@@ -14,6 +14,11 @@ std::vector<const KernelTable*> available() {
 #if defined(INDORERANK_HAVE_AVX2)
   if (__builtin_cpu_supports("avx2")) out.push_back(&kAvx2Kernel);
 #endif
+#if defined(INDORERANK_HAVE_WASM_SIMD128)
+  // A wasm module built with SIMD128 does not even validate on an engine
+  // without it, so reaching this line proves the feature.
+  out.push_back(&kWasmSimd128Kernel);
+#endif
   out.push_back(&kRefKernel);
   return out;
 }

@@ -68,6 +68,9 @@ extern const KernelTable kAvx2Kernel;
 #if defined(INDORERANK_HAVE_AVX512VNNI)
 extern const KernelTable kAvx512VnniKernel;
 #endif
+#if defined(INDORERANK_HAVE_WASM_SIMD128)
+extern const KernelTable kWasmSimd128Kernel;
+#endif
 
 /// Kernels this build has and this CPU runs, best first ("ref" is always last).
 std::vector<const KernelTable*> available();

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Copies the WebAssembly modules of both builds into the npm package's dist/.
+# Usage: tools/copy_wasm.sh BUILD_DIR DEST
+set -euo pipefail
+build=${1:?BUILD_DIR} dest=${2:?DEST}
+mkdir -p "$dest"
+for f in indorerank-web.mjs indorerank-web.wasm indorerank-node.cjs indorerank-node.wasm; do
+  cp "$build/wasm/bin/$f" "$dest/"
+done
+for f in indorerank-web-mt.mjs indorerank-web-mt.wasm indorerank-web-mt.worker.js \
+         indorerank-node-mt.cjs indorerank-node-mt.wasm indorerank-node-mt.worker.js; do
+  cp "$build/wasm-mt/bin/$f" "$dest/"
+done

@@ -1,0 +1,190 @@
+// Embind bindings: marshalling between JavaScript and the C++ API, nothing else.
+//
+// No call throws across the boundary. Each returns either its value or an
+// object {error: message, code: status name}, which js/src turns into an Error;
+// the reranker stays usable after any failed call.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "indorerank/indorerank.hpp"
+
+using emscripten::val;
+
+namespace {
+
+val error_value(const indorerank::Status& s) {
+  val e = val::object();
+  e.set("error", s.message());
+  e.set("code", std::string(indorerank::status_code_name(s.code())));
+  return e;
+}
+
+// Bytes in wasm memory that JavaScript fills (through HEAPU8 at ptr()) and a
+// load then takes over, so the model is copied into the heap exactly once.
+class ModelBuffer {
+ public:
+  explicit ModelBuffer(double size) {
+    // Without C++ exceptions a failed operator new aborts the module, so ask
+    // malloc first: too large a model must be an error the caller can catch.
+    if (size < 0 || size > 4294967295.0) return;
+    void* probe = std::malloc(static_cast<size_t>(size) + 64);
+    if (probe == nullptr) return;
+    std::free(probe);
+    bytes_.resize(static_cast<size_t>(size));
+    ok_ = true;
+  }
+  bool ok() const { return ok_; }
+  uintptr_t ptr() { return reinterpret_cast<uintptr_t>(bytes_.data()); }
+  double size() const { return static_cast<double>(bytes_.size()); }
+  std::vector<uint8_t> take() { return std::move(bytes_); }
+
+ private:
+  std::vector<uint8_t> bytes_;
+  bool ok_ = false;
+};
+
+double num(const val& o, const char* key, double fallback) {
+  const val v = o[key];
+  return v.isNumber() ? v.as<double>() : fallback;
+}
+
+bool flag(const val& o, const char* key) {
+  const val v = o[key];
+  return v.isTrue();
+}
+
+class WasmReranker {
+ public:
+  // opts: {maxLength, memoryLimit, threads, kernel}; numbers already checked by JS.
+  // Returns null on success.
+  val load(ModelBuffer& buffer, val opts) {
+    indorerank::LoadOptions o;
+    o.max_length = static_cast<int>(num(opts, "maxLength", o.max_length));
+    o.memory_limit = static_cast<size_t>(num(opts, "memoryLimit", static_cast<double>(o.memory_limit)));
+    o.threads = static_cast<int>(num(opts, "threads", o.threads));
+    if (opts["kernel"].isString()) o.kernel = opts["kernel"].as<std::string>();
+    auto loaded = indorerank::Reranker::load_from_bytes(buffer.take(), o);
+    if (!loaded.ok()) return error_value(loaded.status());
+    r_ = std::move(loaded).value();
+    return val::null();
+  }
+
+  // passages: an array of strings; opts: {topK, returnDocuments, chunkLongPassages, chunkOverlap}.
+  val rerank(const std::string& query, val passages, val opts) {
+    if (!r_) return not_loaded();
+    const std::vector<std::string> texts = emscripten::vecFromJSArray<std::string>(passages);
+    indorerank::RerankOptions o;
+    o.top_k = static_cast<size_t>(num(opts, "topK", 0));
+    o.return_documents = flag(opts, "returnDocuments");
+    o.chunk_long_passages = flag(opts, "chunkLongPassages");
+    o.chunk_overlap = static_cast<int>(num(opts, "chunkOverlap", o.chunk_overlap));
+    auto ranked = r_->rerank(query, texts, o);
+    if (!ranked.ok()) return error_value(ranked.status());
+    val out = val::array();
+    unsigned i = 0;
+    for (const indorerank::Result& res : ranked.value()) {
+      val item = val::object();
+      item.set("index", static_cast<double>(res.index));
+      item.set("score", res.score);
+      item.set("logit", res.logit);
+      item.set("truncated", res.truncated);
+      item.set("chunks", res.chunks);
+      if (o.return_documents) item.set("document", res.document);
+      out.set(i++, item);
+    }
+    return out;
+  }
+
+  // Logits for pre-tokenized sequences (arrays of ids), in input order.
+  val scoreIds(val sequences) {
+    if (!r_) return not_loaded();
+    const unsigned n = sequences["length"].as<unsigned>();
+    std::vector<std::vector<int32_t>> seqs(n);
+    for (unsigned i = 0; i < n; ++i) seqs[i] = emscripten::vecFromJSArray<int32_t>(sequences[i]);
+    auto logits = r_->score_ids(seqs);
+    if (!logits.ok()) return error_value(logits.status());
+    val out = val::array();
+    for (unsigned i = 0; i < n; ++i) out.set(i, logits.value()[i]);
+    return out;
+  }
+
+  val tokenize(const std::string& query, const std::string& passage) {
+    if (!r_) return not_loaded();
+    auto enc = r_->tokenize(query, passage);
+    if (!enc.ok()) return error_value(enc.status());
+    val out = val::object();
+    val ids = val::array();
+    for (size_t i = 0; i < enc.value().input_ids.size(); ++i) ids.set(i, enc.value().input_ids[i]);
+    out.set("inputIds", ids);
+    out.set("queryTruncated", enc.value().query_truncated);
+    out.set("passageTruncated", enc.value().passage_truncated);
+    return out;
+  }
+
+  val info() const {
+    if (!r_) return not_loaded();
+    const indorerank::Info i = r_->info();
+    val out = val::object();
+    out.set("kernel", i.kernel);
+    out.set("threads", i.threads);
+    out.set("maxLength", i.max_length);
+    out.set("weightBytes", static_cast<double>(i.weight_bytes));
+    out.set("fileBytes", static_cast<double>(i.file_bytes));
+    out.set("memoryLimit", static_cast<double>(i.memory_limit));
+    out.set("minMemory", static_cast<double>(i.min_memory));
+    out.set("peakBytes", static_cast<double>(i.peak_bytes));
+    val c = val::object();
+    c.set("vocabSize", i.config.vocab_size);
+    c.set("hiddenSize", i.config.hidden_size);
+    c.set("numLayers", i.config.num_layers);
+    c.set("numHeads", i.config.num_heads);
+    c.set("intermediateSize", i.config.intermediate_size);
+    c.set("maxPositionEmbeddings", i.config.max_position_embeddings);
+    out.set("config", c);
+    return out;
+  }
+
+ private:
+  static val not_loaded() {
+    return error_value(indorerank::failed_precondition("no model is loaded"));
+  }
+  std::unique_ptr<indorerank::Reranker> r_;
+};
+
+#if defined(INDORERANK_WASM_NODE)
+// Node only (the host file system is mounted): a Hugging Face folder to one model file.
+val convert(const std::string& hf_dir, const std::string& out_path) {
+  const indorerank::Status s = indorerank::convert_hf_model(hf_dir, out_path);
+  if (!s.ok()) return error_value(s);
+  return val(true);
+}
+#endif
+
+std::string best_kernel() { return indorerank::best_kernel_name(); }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(indorerank) {
+  emscripten::class_<ModelBuffer>("ModelBuffer")
+      .constructor<double>()
+      .function("ok", &ModelBuffer::ok)
+      .function("ptr", &ModelBuffer::ptr)
+      .function("size", &ModelBuffer::size);
+  emscripten::class_<WasmReranker>("WasmReranker")
+      .constructor<>()
+      .function("load", &WasmReranker::load)
+      .function("rerank", &WasmReranker::rerank)
+      .function("scoreIds", &WasmReranker::scoreIds)
+      .function("tokenize", &WasmReranker::tokenize)
+      .function("info", &WasmReranker::info);
+  emscripten::function("bestKernel", &best_kernel);
+#if defined(INDORERANK_WASM_NODE)
+  emscripten::function("convert", &convert);
+#endif
+}
