@@ -8,6 +8,8 @@ for f in indorerank-web.mjs indorerank-web.wasm indorerank-node.cjs indorerank-n
   cp "$build/wasm/bin/$f" "$dest/"
 done
 for f in indorerank-web-mt.mjs indorerank-web-mt.wasm indorerank-web-mt.worker.js \
-         indorerank-node-mt.cjs indorerank-node-mt.wasm indorerank-node-mt.worker.js; do
+         indorerank-node-mt.cjs indorerank-node-mt.wasm; do
   cp "$build/wasm-mt/bin/$f" "$dest/"
 done
+# The package is "type": "module", so Node would read a .js worker as ESM.
+cp "$build/wasm-mt/bin/indorerank-node-mt.worker.js" "$dest/indorerank-node-mt.worker.cjs"

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "indorerank/indorerank.hpp"
+#include "tokenizer.hpp"
 
 using emscripten::val;
 
@@ -48,6 +49,16 @@ class ModelBuffer {
   std::vector<uint8_t> bytes_;
   bool ok_ = false;
 };
+
+val encoding_value(const indorerank::Encoding& enc) {
+  val out = val::object();
+  out.set("inputIds", val(emscripten::typed_memory_view(enc.input_ids.size(), enc.input_ids.data()))
+                          .call<val>("slice"));
+  out.set("queryTruncated", enc.query_truncated);
+  out.set("passageTruncated", enc.passage_truncated);
+  out.set("truncated", enc.truncated());
+  return out;
+}
 
 double num(const val& o, const char* key, double fallback) {
   const val v = o[key];
@@ -118,13 +129,7 @@ class WasmReranker {
     if (!r_) return not_loaded();
     auto enc = r_->tokenize(query, passage);
     if (!enc.ok()) return error_value(enc.status());
-    val out = val::object();
-    val ids = val::array();
-    for (size_t i = 0; i < enc.value().input_ids.size(); ++i) ids.set(i, enc.value().input_ids[i]);
-    out.set("inputIds", ids);
-    out.set("queryTruncated", enc.value().query_truncated);
-    out.set("passageTruncated", enc.value().passage_truncated);
-    return out;
+    return encoding_value(enc.value());
   }
 
   val info() const {
@@ -157,6 +162,36 @@ class WasmReranker {
   std::unique_ptr<indorerank::Reranker> r_;
 };
 
+// Pair tokenization alone, from a raw sentencepiece model: the tokenizer of
+// the onnxruntime-web backend, so both backends see identical input ids.
+class WasmTokenizer {
+ public:
+  val load(ModelBuffer& spm, int max_length) {
+    if (max_length < 8 || max_length > 512)
+      return error_value(indorerank::invalid_argument("maxLength must be between 8 and 512, got " +
+                                                      std::to_string(max_length)));
+    std::vector<uint8_t> bytes = spm.take();
+    // The id bound is the model's business here (the ONNX graph checks it).
+    auto t = indorerank::Tokenizer::create(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), 1 << 30);
+    if (!t.ok()) return error_value(t.status());
+    tok_ = std::move(t).value();
+    max_length_ = max_length;
+    return val::null();
+  }
+
+  val encodePair(const std::string& query, const std::string& passage) const {
+    if (!tok_) return error_value(indorerank::failed_precondition("no tokenizer is loaded"));
+    auto enc = tok_->encode_pair(query, passage, max_length_);
+    if (!enc.ok()) return error_value(enc.status());
+    return encoding_value(enc.value());
+  }
+
+ private:
+  std::unique_ptr<indorerank::Tokenizer> tok_;
+  int max_length_ = 256;
+};
+
 #if defined(INDORERANK_WASM_NODE)
 // Node only (the host file system is mounted): a Hugging Face folder to one model file.
 val convert(const std::string& hf_dir, const std::string& out_path) {
@@ -183,6 +218,10 @@ EMSCRIPTEN_BINDINGS(indorerank) {
       .function("scoreIds", &WasmReranker::scoreIds)
       .function("tokenize", &WasmReranker::tokenize)
       .function("info", &WasmReranker::info);
+  emscripten::class_<WasmTokenizer>("WasmTokenizer")
+      .constructor<>()
+      .function("load", &WasmTokenizer::load)
+      .function("encodePair", &WasmTokenizer::encodePair);
   emscripten::function("bestKernel", &best_kernel);
 #if defined(INDORERANK_WASM_NODE)
   emscripten::function("convert", &convert);

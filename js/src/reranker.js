@@ -1,0 +1,171 @@
+// The public Reranker: argument checks, result shaping and lifetime; the
+// backend (wasm core or onnxruntime-web) does the work.
+import { IndorerankError } from './errors.js';
+import { isSource } from './source.js';
+import { createWasmEngine } from './wasm-engine.js';
+
+const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+
+// Frees what callers forget to dispose().
+const registry = typeof FinalizationRegistry !== 'undefined'
+  ? new FinalizationRegistry((engine) => { try { engine.dispose(); } catch { /* already gone */ } })
+  : null;
+
+function typeName(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v;
+}
+
+function checkInt(name, v, min, max) {
+  if (v === undefined) return;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new TypeError(`${name} must be an integer from ${min} to ${max} (got ${typeof v === 'number' ? v : typeName(v)})`);
+  }
+}
+
+function checkBool(name, v) {
+  if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`${name} must be a boolean (got ${typeName(v)})`);
+}
+
+function checkObject(name, v) {
+  if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) {
+    throw new TypeError(`${name} must be an object (got ${typeName(v)})`);
+  }
+}
+
+/** Validates load() arguments; throws TypeError with what is wrong. */
+export function checkLoadArgs(source, options) {
+  if (!isSource(source)) {
+    throw new TypeError(`source must be a URL, a path, an ArrayBuffer, a typed array, a Blob or a Response (got ${typeName(source)})`);
+  }
+  checkObject('options', options);
+  const o = options ?? {};
+  checkInt('maxLength', o.maxLength, 8, 512);
+  checkInt('memoryLimit', o.memoryLimit, 1, 2 ** 31);
+  checkInt('threads', o.threads, 0, 64);
+  checkBool('cache', o.cache);
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new TypeError('onProgress must be a function');
+  if (o.backend !== undefined && o.backend !== 'wasm' && o.backend !== 'onnxruntime-web') {
+    throw new TypeError(`backend must be 'wasm' or 'onnxruntime-web' (got ${JSON.stringify(o.backend)})`);
+  }
+  if (o.kernel !== undefined && typeof o.kernel !== 'string') throw new TypeError('kernel must be a string');
+  if (o.backend === 'onnxruntime-web' && !isSource(o.tokenizer)) {
+    throw new TypeError("backend 'onnxruntime-web' needs options.tokenizer: the model's sentencepiece.bpe.model (URL, path or bytes)");
+  }
+  return o;
+}
+
+/** Splits passages into texts, checking every element. */
+export function passageTexts(passages) {
+  if (!Array.isArray(passages)) throw new TypeError(`passages must be an array (got ${typeName(passages)})`);
+  return passages.map((p, i) => {
+    if (typeof p === 'string') return p;
+    if (p !== null && typeof p === 'object' && typeof p.text === 'string') return p.text;
+    throw new TypeError(`passages[${i}] must be a string or an object with a string 'text' (got ${typeName(p)})`);
+  });
+}
+
+export function checkRerankArgs(query, passages, options) {
+  if (typeof query !== 'string') throw new TypeError(`query must be a string (got ${typeName(query)})`);
+  const texts = passageTexts(passages);
+  checkObject('options', options);
+  const o = options ?? {};
+  checkInt('topK', o.topK, 0, 2 ** 31);
+  checkBool('returnDocuments', o.returnDocuments);
+  checkBool('chunkLongPassages', o.chunkLongPassages);
+  checkInt('chunkOverlap', o.chunkOverlap, 0, 256);
+  return { texts, o };
+}
+
+/** Builds the public results: new objects, plain numbers, ids from the input. */
+export function shapeResults(raw, passages, o) {
+  return raw.map((r) => {
+    const p = passages[r.index];
+    const out = {
+      index: r.index,
+      id: typeof p === 'object' && p.id !== undefined ? p.id : r.index,
+      score: r.score,
+      logit: r.logit,
+      truncated: r.truncated,
+    };
+    if (o.chunkLongPassages) out.chunks = r.chunks;
+    if (o.returnDocuments) out.document = typeof p === 'string' ? p : p.text;
+    if (typeof p === 'object' && p.meta !== undefined) out.meta = p.meta;
+    return out;
+  });
+}
+
+export class Reranker {
+  /** @private */
+  constructor(engine, backend) {
+    this._engine = engine;
+    this._backend = backend;
+    registry?.register(this, engine, this);
+  }
+
+  /**
+   * Loads a model. See index.d.ts for the options.
+   * @param {string | URL | ArrayBuffer | ArrayBufferView | Blob | Response} source
+   */
+  static async load(source, options) {
+    const o = checkLoadArgs(source, options);
+    const platform = Reranker._platform;
+    if (o.backend === 'onnxruntime-web') {
+      const { createOrtEngine } = await import('./ort-engine.js');
+      return new Reranker(await createOrtEngine(platform, source, o), 'onnxruntime-web');
+    }
+    return new Reranker(await createWasmEngine(platform, source, o), 'wasm');
+  }
+
+  _live() {
+    if (!this._engine) throw new IndorerankError('this reranker has been disposed', 'disposed');
+    return this._engine;
+  }
+
+  async rerank(query, passages, options) {
+    const engine = this._live();
+    const { texts, o } = checkRerankArgs(query, passages, options);
+    const raw = await engine.rerank(query, texts, {
+      topK: o.topK ?? 0, returnDocuments: false,
+      chunkLongPassages: o.chunkLongPassages ?? false, chunkOverlap: o.chunkOverlap ?? 32,
+    });
+    return shapeResults(raw, passages, o);
+  }
+
+  async tokenize(query, passage) {
+    const engine = this._live();
+    if (typeof query !== 'string') throw new TypeError(`query must be a string (got ${typeName(query)})`);
+    if (typeof passage !== 'string') throw new TypeError(`passage must be a string (got ${typeName(passage)})`);
+    const e = await engine.tokenize(query, passage);
+    return { inputIds: Array.from(e.inputIds), truncated: e.truncated, queryTruncated: e.queryTruncated, passageTruncated: e.passageTruncated };
+  }
+
+  /** Logits of pre-tokenized sequences (parity tests and benchmarks). */
+  async scoreIds(sequences) {
+    const engine = this._live();
+    if (!Array.isArray(sequences) || !sequences.every((s) => Array.isArray(s) || s instanceof Int32Array)) {
+      throw new TypeError('sequences must be an array of id arrays');
+    }
+    return Array.from(await engine.scoreIds(sequences.map((s) => Array.from(s))));
+  }
+
+  info() {
+    return this._live().info();
+  }
+
+  get disposed() { return this._engine === null; }
+
+  dispose() {
+    if (!this._engine) return;
+    const engine = this._engine;
+    this._engine = null;
+    registry?.unregister(this);
+    engine.dispose();
+  }
+
+  [disposeSymbol]() { this.dispose(); }
+}
+
+/** Set by the entry point (browser.js / node.js). */
+Reranker._platform = null;

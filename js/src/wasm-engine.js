@@ -1,0 +1,126 @@
+// The default backend: the indorerank core compiled to WebAssembly. Each
+// reranker gets its own module instance (compiled once, instantiated per
+// reranker), so dispose() gives all its memory back.
+import { IndorerankError, unwrap } from './errors.js';
+import { openSource, withProgress } from './source.js';
+
+/**
+ * Decides single-thread or pthreads for `threads` requested threads.
+ * @returns {{ variant: 'single' | 'mt', threads: number, threadMode: 'single' | 'pthreads', threadNote: string }}
+ */
+export function chooseThreads(platform, requested) {
+  const want = requested === 0 ? platform.hardwareThreads() : requested;
+  if (want <= 1) return { variant: 'single', threads: 1, threadMode: 'single', threadNote: 'one thread was asked for' };
+  const support = platform.threadSupport();
+  if (!support.ok) return { variant: 'single', threads: 1, threadMode: 'single', threadNote: support.reason };
+  return { variant: 'mt', threads: want, threadMode: 'pthreads', threadNote: `${want} threads (WebAssembly pthreads)` };
+}
+
+/** Copies a source into a fresh ModelBuffer in the module's memory. */
+async function fillBuffer(mod, opened, onProgress) {
+  const alloc = (n) => {
+    const buf = new mod.ModelBuffer(n);
+    if (!buf.ok()) {
+      buf.delete();
+      throw new IndorerankError(`cannot allocate ${n} bytes of WebAssembly memory for the model`, 'resource_exhausted');
+    }
+    return buf;
+  };
+  const chunks = withProgress(opened, onProgress);
+  if (opened.total != null) {
+    // Known size: stream straight into wasm memory, no second copy in JS.
+    const buf = alloc(opened.total);
+    let off = 0;
+    try {
+      for await (const c of chunks) {
+        if (off + c.byteLength > opened.total) throw new IndorerankError('the model source sent more bytes than it announced', 'data_loss');
+        mod.HEAPU8.set(c, buf.ptr() + off); // HEAPU8 is re-read: memory may have grown
+        off += c.byteLength;
+      }
+      if (off !== opened.total) throw new IndorerankError(`the model source ended after ${off} of ${opened.total} bytes`, 'data_loss');
+    } catch (e) {
+      buf.delete();
+      throw e;
+    }
+    return buf;
+  }
+  const parts = [];
+  let n = 0;
+  for await (const c of chunks) { parts.push(c); n += c.byteLength; }
+  const buf = alloc(n);
+  let off = 0;
+  for (const c of parts) { mod.HEAPU8.set(c, buf.ptr() + off); off += c.byteLength; }
+  return buf;
+}
+
+/**
+ * Loads a model into a new module instance.
+ * @returns {Promise<object>} the engine: rerank, tokenize, info, dispose
+ */
+export async function createWasmEngine(platform, source, options) {
+  const choice = chooseThreads(platform, options.threads ?? 1);
+  const opened = await openSource(source, options, platform.source);
+  const mod = await platform.loadModule(choice.variant, { threadPoolSize: Math.max(0, choice.threads - 1) });
+  let handle = null;
+  try {
+    const buf = await fillBuffer(mod, opened, options.onProgress);
+    handle = new mod.WasmReranker();
+    const loadOpts = { maxLength: options.maxLength ?? 256, threads: choice.threads };
+    if (options.memoryLimit !== undefined) loadOpts.memoryLimit = options.memoryLimit;
+    if (options.kernel !== undefined) loadOpts.kernel = options.kernel;
+    const result = handle.load(buf, loadOpts);
+    buf.delete();
+    unwrap(result);
+  } catch (e) {
+    if (handle) handle.delete();
+    mod.terminateThreads();
+    throw e;
+  }
+  return new WasmEngine(mod, handle, choice);
+}
+
+class WasmEngine {
+  constructor(mod, handle, choice) {
+    this.mod = mod;
+    this.handle = handle;
+    this.choice = choice;
+    this.broken = null;
+  }
+
+  // A trap (an abort inside the module) leaves the instance unusable; every
+  // later call says so instead of failing in stranger ways.
+  call(fn) {
+    if (this.broken) throw new IndorerankError(this.broken, 'aborted');
+    try {
+      return unwrap(fn());
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) {
+        this.broken = `the WebAssembly instance stopped (${e.message}); load the model again`;
+        throw new IndorerankError(this.broken, 'aborted');
+      }
+      throw e;
+    }
+  }
+
+  rerank(query, texts, opts) { return this.call(() => this.handle.rerank(query, texts, opts)); }
+  tokenize(query, passage) { return this.call(() => this.handle.tokenize(query, passage)); }
+  scoreIds(sequences) { return this.call(() => this.handle.scoreIds(sequences)); }
+
+  info() {
+    const i = this.call(() => this.handle.info());
+    return {
+      backend: 'wasm', ...i, threadMode: this.choice.threadMode, threadNote: this.choice.threadNote,
+      wasmMemoryBytes: this.mod.HEAPU8.byteLength,
+    };
+  }
+
+  dispose() {
+    try {
+      this.handle.delete(); // joins the engine's threads
+    } finally {
+      this.mod.terminateThreads();
+      this.handle = null;
+      this.mod = null;
+    }
+  }
+}
