@@ -1,6 +1,7 @@
 // Entry point for browsers and web workers: the ES module builds of the core,
 // fetched next to this file (or from `wasmBase`, see setWasmBase).
 import { Reranker } from './reranker.js';
+import { IndorerankError } from './errors.js';
 import { RerankerWorker } from './worker-client.js';
 
 let wasmBase = new URL('../dist/', import.meta.url);
@@ -83,6 +84,11 @@ RerankerWorker._spawn = async () => {
 };
 
 export { Reranker };
-export { IndorerankError } from './errors.js';
+export { IndorerankError };
 export { RerankerWorker };
 export { clearCache } from './source.js';
+
+/** Node only: converting a model folder needs a file system. */
+export async function convert() {
+  throw new IndorerankError('convert() runs in Node (or use the native `indorerank convert`)', 'unimplemented');
+}

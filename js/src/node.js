@@ -82,3 +82,6 @@ export { Reranker };
 export { IndorerankError } from './errors.js';
 export { RerankerWorker };
 export { clearCache } from './source.js';
+
+/** Browsers only (where the dist/ files are served from); Node reads them from the package. */
+export function setWasmBase() {}

@@ -52,7 +52,7 @@ export class RerankerWorker {
     const w = new RerankerWorker(port);
     try {
       const { value, transfer } = await transferableSource(source, RerankerWorker._baseUrl);
-      const { onProgress, ...rest } = o;
+      const { onProgress, onnxruntime, ...rest } = o; // functions and modules cannot cross threads
       let tokenizer;
       if (rest.tokenizer !== undefined) {
         tokenizer = await transferableSource(rest.tokenizer, RerankerWorker._baseUrl);

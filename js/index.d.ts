@@ -1,0 +1,217 @@
+/**
+ * indorerank: rerank Indonesian passages with an int8 cross-encoder, on the
+ * user's own device (WebAssembly SIMD in browsers and Node).
+ *
+ * @example
+ * ```ts
+ * import { Reranker } from 'indorerank';
+ * const r = await Reranker.load('/models/rerank-indonesia.int8.safetensors');
+ * const top = await r.rerank('syarat membuat paspor', passages, { topK: 5 });
+ * console.log(top[0].index, top[0].score);
+ * r.dispose();
+ * ```
+ * @packageDocumentation
+ */
+
+/**
+ * Where a model comes from: a URL (absolute, or relative to the page), a file
+ * path (Node), the bytes themselves, a `Blob`/`File`, or a `Response` the
+ * caller fetched. Nothing is downloaded unless the caller names a URL.
+ */
+export type ModelSource = string | URL | ArrayBuffer | ArrayBufferView | Blob | Response;
+
+/** Options of {@link Reranker.load} and {@link RerankerWorker.load}. */
+export interface LoadOptions {
+  /**
+   * Tokens per (query, passage) pair, special tokens included (8 to 512).
+   * Longer pairs are cut (longest first) and the result says `truncated`.
+   * @defaultValue 256
+   */
+  maxLength?: number;
+  /**
+   * Hard cap in bytes on the engine's working memory (weights not counted).
+   * Too small for one `maxLength` pair rejects with code `resource_exhausted`
+   * and a message giving the minimum.
+   * @defaultValue 268435456 (256 MiB)
+   */
+  memoryLimit?: number;
+  /**
+   * Engine threads; 0 means one per hardware thread. More than one needs
+   * WebAssembly threads: always there in Node, and in browsers only on
+   * cross-origin isolated pages. Otherwise one thread runs and
+   * {@link Info.threadMode} / {@link Info.threadNote} say why.
+   * @defaultValue 1
+   */
+  threads?: number;
+  /**
+   * `'wasm'`: the indorerank engine (int8, memory-capped). `'onnxruntime-web'`:
+   * the model's ONNX file run by the optional `onnxruntime-web` package, with
+   * indorerank's tokenizer (then `source` is the `.onnx` file and
+   * {@link LoadOptions.tokenizer} is required).
+   * @defaultValue 'wasm'
+   */
+  backend?: 'wasm' | 'onnxruntime-web';
+  /** For `backend: 'onnxruntime-web'`: the model's `sentencepiece.bpe.model`. */
+  tokenizer?: ModelSource;
+  /**
+   * For `backend: 'onnxruntime-web'`: the already imported `onnxruntime-web`
+   * module (otherwise it is loaded with `import('onnxruntime-web')`). Not
+   * passed to a {@link RerankerWorker}, which imports it itself.
+   */
+  onnxruntime?: unknown;
+  /** Called as bytes arrive: `loaded` so far of `total` (equal to `loaded` when the size is unknown). */
+  onProgress?: (loaded: number, total: number) => void;
+  /**
+   * Browsers: keep models loaded from http(s) URLs in the Cache API and use
+   * the cached copy next time (also offline). `false` always fetches and
+   * stores nothing. See {@link clearCache}.
+   * @defaultValue true
+   */
+  cache?: boolean;
+  /** Force a kernel by name (`'wasm_simd128'`, `'ref'`); for tests. */
+  kernel?: string;
+}
+
+/** A passage: its text, or an object carrying an id and metadata of the caller's. */
+export type Passage = string | { text: string; id?: unknown; meta?: unknown };
+
+/** Options of {@link Reranker.rerank}. */
+export interface RerankOptions {
+  /** Keep only the best `topK` results; 0 or absent keeps all. */
+  topK?: number;
+  /** Add each passage's text as `document`. */
+  returnDocuments?: boolean;
+  /**
+   * Score a passage too long for `maxLength` in overlapping windows and keep
+   * the best window (instead of cutting it); `chunks` says how many ran.
+   */
+  chunkLongPassages?: boolean;
+  /** Tokens shared by neighbouring windows when chunking. @defaultValue 32 */
+  chunkOverlap?: number;
+}
+
+/** One ranked passage. Results are sorted by score, best first; ties keep input order. */
+export interface RerankResult<M = unknown> {
+  /** Position of the passage in the input array. */
+  index: number;
+  /** The passage's `id` when given, else its index. */
+  id: unknown;
+  /** Relevance in [0, 1]: sigmoid of the logit. */
+  score: number;
+  /** The model's raw output. */
+  logit: number;
+  /** The pair did not fit `maxLength` and was cut. */
+  truncated: boolean;
+  /** Windows scored, when `chunkLongPassages` was set. */
+  chunks?: number;
+  /** The passage text, when `returnDocuments` was set. */
+  document?: string;
+  /** The passage's `meta` (the caller's own object), when given. */
+  meta?: M;
+}
+
+/** The exact model input for one pair. */
+export interface Encoding {
+  /** `<s> query </s></s> passage </s>` as XLM-R ids. */
+  inputIds: number[];
+  truncated: boolean;
+  queryTruncated: boolean;
+  passageTruncated: boolean;
+}
+
+/** What runs, and how much memory it holds. */
+export interface Info {
+  backend: 'wasm' | 'onnxruntime-web';
+  /** The GEMM kernel: `'wasm_simd128'` (or `'ref'` when forced); `'onnxruntime-web'` for that backend. */
+  kernel: string;
+  /** Engine threads running. */
+  threads: number;
+  /** `'pthreads'` when WebAssembly threads run, else `'single'`. */
+  threadMode: 'single' | 'pthreads';
+  /** Why this thread mode runs, in words (e.g. the page is not cross-origin isolated). */
+  threadNote: string;
+  maxLength: number;
+  /** Bytes held for weights. */
+  weightBytes: number;
+  /** Size of the model file. */
+  fileBytes: number;
+  /** The working-memory cap. */
+  memoryLimit: number;
+  /** Working memory one `maxLength` pair needs. */
+  minMemory: number;
+  /** Largest working memory used so far. */
+  peakBytes: number;
+  /** Size of the WebAssembly memory of this reranker. */
+  wasmMemoryBytes: number;
+  config: {
+    vocabSize: number;
+    hiddenSize: number;
+    numLayers: number;
+    numHeads: number;
+    intermediateSize: number;
+    maxPositionEmbeddings: number;
+  };
+  /** Present and true on a {@link RerankerWorker}. */
+  worker?: boolean;
+}
+
+/** Rejections of this package; `TypeError` is used for arguments of the wrong type. */
+export class IndorerankError extends Error {
+  /**
+   * Stable name of the failure: `invalid_argument`, `data_loss` (bad model
+   * bytes), `resource_exhausted` (memory cap), `not_found`, `disposed`,
+   * `fetch_failed`, `unimplemented`, `aborted`, `internal`.
+   */
+  readonly code: string;
+}
+
+/**
+ * A loaded model. Each reranker owns its WebAssembly instance; calls run on
+ * the calling thread (use {@link RerankerWorker} to keep a page responsive).
+ * A failed call leaves the reranker usable.
+ */
+export class Reranker {
+  private constructor();
+  /** Loads a model (see {@link ModelSource}); rejects with a message saying what is wrong. */
+  static load(source: ModelSource, options?: LoadOptions): Promise<Reranker>;
+  /** Scores every passage against the query. Inputs are never modified. */
+  rerank<M = unknown>(query: string, passages: ReadonlyArray<Passage>, options?: RerankOptions): Promise<RerankResult<M>[]>;
+  /** The model input for one pair. */
+  tokenize(query: string, passage: string): Promise<Encoding>;
+  /** Logits of pre-tokenized id sequences, in input order (for parity checks and benchmarks). */
+  scoreIds(sequences: ReadonlyArray<ReadonlyArray<number> | Int32Array>): Promise<number[]>;
+  /** Kernel, threads, sizes and peak memory. */
+  info(): Info;
+  /** True after dispose(). */
+  readonly disposed: boolean;
+  /** Frees the WebAssembly instance and its threads; later calls reject with code `disposed`. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+/**
+ * The {@link Reranker} API with the model in a Web Worker (browsers) or a
+ * worker thread (Node). Results carry the caller's own `id` and `meta`.
+ * `info()` returns the figures as of the last finished call.
+ */
+export class RerankerWorker {
+  private constructor();
+  static load(source: ModelSource, options?: LoadOptions): Promise<RerankerWorker>;
+  rerank<M = unknown>(query: string, passages: ReadonlyArray<Passage>, options?: RerankOptions): Promise<RerankResult<M>[]>;
+  tokenize(query: string, passage: string): Promise<Encoding>;
+  scoreIds(sequences: ReadonlyArray<ReadonlyArray<number> | Int32Array>): Promise<number[]>;
+  info(): Info;
+  readonly disposed: boolean;
+  /** Stops the worker; pending and later calls reject with code `disposed`. */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
+/** Removes every model this package stored in the browser Cache API. */
+export function clearCache(): Promise<void>;
+
+/** Browsers: where the package's `dist/` files are served from, for bundlers that move them. */
+export function setWasmBase(base: string | URL): void;
+
+/** Node: converts a Hugging Face model folder to one `.int8.safetensors` file. */
+export function convert(hfDir: string, outPath: string): Promise<void>;
