@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native wasm test test-native test-wasm asan tsan fuzz bench-native demo fixtures-full clean
+.PHONY: all setup native wasm test test-native test-wasm test-js test-browser asan tsan fuzz bench-native demo fixtures-full clean
 
 all: native
 
@@ -33,7 +33,7 @@ wasm: setup
 # Every test suite: Catch2 suites, CLI contract, parity with onnxruntime-node
 # (tiny and full shape), bounded fuzzing of the parsers, the threaded suites
 # under ThreadSanitizer, then the native suite again under ASan + UBSan.
-test: test-native test-wasm fuzz tsan asan
+test: test-native test-wasm test-js test-browser fuzz tsan asan
 
 test-native: native
 	cd $(BUILD)/native && ctest --output-on-failure -j $(JOBS)
@@ -42,6 +42,17 @@ test-native: native
 # fixtures test-native generated.
 test-wasm: test-native wasm
 	cd $(BUILD)/wasm-mt && ctest --output-on-failure -j $(JOBS)
+
+# The npm package in Node: API, errors, worker, wasm == native parity,
+# onnxruntime-web agreement, npm pack + offline install + tsc --strict.
+test-js: test-native wasm
+	cd tests && INDORERANK_REQUIRE_FULL=1 INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) \
+	  INDORERANK_CLI=$(CURDIR)/$(CLI) node --test js/
+
+# The package's browser build in Debian's Chromium (Playwright), with and
+# without cross-origin isolation.
+test-browser: test-native wasm
+	cd tests && INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node browser/run.mjs
 
 asan: setup
 	cmake -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINDORERANK_SANITIZE=ON >/dev/null

@@ -13,6 +13,14 @@
  * @packageDocumentation
  */
 
+// `Symbol.dispose` (for `using`) without requiring lib "esnext.disposable";
+// identical to, and merged with, the declaration of newer libs.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 /**
  * Where a model comes from: a URL (absolute, or relative to the page), a file
  * path (Node), the bytes themselves, a `Blob`/`File`, or a `Response` the

@@ -1,0 +1,45 @@
+// Runs in the page: the package's browser build, imported as a web
+// developer would, in the main thread and in a Web Worker.
+import { Reranker, RerankerWorker, IndorerankError, clearCache } from '/pkg/src/browser.js';
+
+const MODEL = '/fixtures/tiny.int8.safetensors';
+const log = (s) => { document.getElementById('log').textContent += '\n' + s; };
+
+window.runChecks = async ({ query, passages, threads }) => {
+  const out = { crossOriginIsolated: globalThis.crossOriginIsolated };
+  await clearCache();
+
+  const progress = [];
+  const r = await Reranker.load(MODEL, { threads, onProgress: (l, t) => progress.push([l, t]) });
+  out.progress = progress;
+  out.main = await r.rerank(query, passages);
+  out.mainInfo = r.info();
+  log(`main thread: ${out.mainInfo.kernel}, ${out.mainInfo.threads} thread(s), ${out.mainInfo.threadMode}: ${out.mainInfo.threadNote}`);
+  r.dispose();
+
+  const cache = await caches.open('indorerank-models-v1');
+  out.cached = !!(await cache.match(new URL(MODEL, location.href).href));
+  const again = await Reranker.load(MODEL); // from the Cache API: no request
+  out.fromCache = await again.rerank(query, passages);
+  again.dispose();
+
+  const w = await RerankerWorker.load(MODEL, { threads, cache: false });
+  out.worker = await w.rerank(query, passages);
+  out.workerInfo = w.info();
+  w.dispose();
+
+  try {
+    await Reranker.load(new Uint8Array([1, 2, 3]));
+    out.badBytes = 'loaded?!';
+  } catch (e) {
+    out.badBytes = { isIndorerankError: e instanceof IndorerankError, code: e.code, message: e.message };
+  }
+  try {
+    await Reranker.load(MODEL, { maxLength: 9999 });
+  } catch (e) {
+    out.badOption = { name: e.name, message: e.message };
+  }
+  log('done');
+  return out;
+};
+document.getElementById('log').textContent = 'ready';

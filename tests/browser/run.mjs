@@ -1,0 +1,88 @@
+// Browser test: Debian's Chromium (through playwright-core) loads a page that
+// imports the package's browser build and reranks, in the main thread and in
+// a Web Worker, with cross-origin isolation (WebAssembly threads) and without
+// (one thread, and the package says why). Scores must equal the Node build's
+// bit for bit. Screenshots go to build/test-artifacts/.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { startServer } from '../../tools/serve.mjs';
+import { Reranker } from '../../js/src/node.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const fixtures = process.env.INDORERANK_FIXTURES ?? path.join(root, 'build', 'native', 'fixtures');
+const artifacts = path.join(root, 'build', 'test-artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+const query = 'apa ibu kota indonesia';
+const passages = [
+  'Jakarta adalah ibu kota Indonesia dan kota terbesar di Asia Tenggara.',
+  'Rendang adalah masakan daging khas Minangkabau dari Sumatera Barat.',
+  'Candi Borobudur di Magelang dibangun pada abad kedelapan.',
+  'Pembuatan paspor baru memerlukan KTP, kartu keluarga, dan akta kelahiran.',
+];
+const reference = await Reranker.load(path.join(fixtures, 'tiny.int8.safetensors'));
+const expected = await reference.rerank(query, passages);
+reference.dispose();
+
+async function run(isolated) {
+  const server = await startServer({
+    mounts: { '/': here, '/pkg/': path.join(root, 'js'), '/fixtures/': fixtures },
+    isolated,
+  });
+  const profile = mkdtempSync(path.join(tmpdir(), 'indorerank-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const errors = [];
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    await page.goto(server.url);
+    await page.waitForFunction(() => typeof window.runChecks === 'function');
+    const out = await page.evaluate((a) => window.runChecks(a), { query, passages, threads: 2 });
+    await page.screenshot({ path: path.join(artifacts, `browser-${isolated ? 'isolated' : 'not-isolated'}.png`) });
+
+    const mode = isolated ? 'isolated' : 'not isolated';
+    assert.equal(out.crossOriginIsolated, isolated, mode);
+    assert.deepEqual(out.main, expected, `${mode}: main-thread scores equal the Node build's`);
+    assert.deepEqual(out.worker, expected, `${mode}: worker scores equal the Node build's`);
+    assert.deepEqual(out.fromCache, expected, `${mode}: cached model`);
+    assert.equal(out.cached, true);
+    const modelRequests = server.requests.filter((p) => p.endsWith('tiny.int8.safetensors')).length;
+    assert.equal(modelRequests, 2, `${mode}: the model is fetched once for the page and once for the uncached worker`);
+    assert.equal(out.mainInfo.kernel, 'wasm_simd128');
+    if (isolated) {
+      assert.equal(out.mainInfo.threadMode, 'pthreads');
+      assert.equal(out.mainInfo.threads, 2);
+      assert.equal(out.workerInfo.threadMode, 'pthreads');
+    } else {
+      assert.equal(out.mainInfo.threadMode, 'single');
+      assert.equal(out.mainInfo.threads, 1);
+      assert.match(out.mainInfo.threadNote, /not cross-origin isolated/);
+      assert.equal(out.workerInfo.threadMode, 'single');
+    }
+    assert.ok(out.progress.length >= 1 && out.progress.at(-1)[0] === out.progress.at(-1)[1]);
+    assert.deepEqual({ ...out.badBytes, message: undefined }, { isIndorerankError: true, code: 'data_loss', message: undefined });
+    assert.match(out.badBytes.message, /safetensors/);
+    assert.equal(out.badOption.name, 'TypeError');
+    assert.deepEqual(errors, [], `${mode}: console errors`);
+    console.log(`browser ${mode}: ok (${out.mainInfo.threadMode}, ${out.mainInfo.threads} thread(s); ${server.requests.length} requests)`);
+  } finally {
+    await context.close();
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+await run(true);
+await run(false);
+console.log('browser tests: PASS');

@@ -1,0 +1,76 @@
+// A small static file server for the browser tests and the demo: serves
+// folders under URL prefixes on 127.0.0.1, optionally with the COOP/COEP
+// headers that make a page cross-origin isolated (WebAssembly threads).
+//
+//   node tools/serve.mjs [--port 8080] [--no-isolation] /=demo /pkg/=js ...
+import http from 'node:http';
+import { createReadStream, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.cjs': 'text/javascript',
+  '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm', '.txt': 'text/plain; charset=utf-8',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.jsonl': 'application/jsonl',
+};
+
+/**
+ * @param {{ mounts: Record<string, string>, isolated?: boolean, port?: number, headers?: Record<string, string> }} o
+ *   mounts: URL prefix (ending in '/') -> folder
+ * @returns {Promise<{ url: string, close: () => Promise<void>, requests: string[] }>}
+ */
+export async function startServer({ mounts, isolated = true, port = 0, headers = {} }) {
+  const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    const { pathname } = new URL(req.url, 'http://localhost');
+    requests.push(pathname);
+    const prefix = prefixes.find((p) => pathname.startsWith(p));
+    const root = prefix && path.resolve(mounts[prefix]);
+    let file = root && path.resolve(root, '.' + decodeURIComponent(pathname.slice(prefix.length - 1)));
+    if (!file || !(file === root || file.startsWith(root + path.sep))) { res.writeHead(404).end(); return; }
+    let st;
+    try {
+      st = statSync(file);
+      if (st.isDirectory()) { file = path.join(file, 'index.html'); st = statSync(file); }
+    } catch {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    const h = {
+      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'content-length': String(st.size),
+      'cache-control': 'no-cache',
+      ...headers,
+    };
+    if (isolated) {
+      h['cross-origin-opener-policy'] = 'same-origin';
+      h['cross-origin-embedder-policy'] = 'require-corp';
+      h['cross-origin-resource-policy'] = 'same-origin';
+    }
+    res.writeHead(200, h);
+    if (req.method === 'HEAD') res.end(); else createReadStream(file).pipe(res);
+  });
+  await new Promise((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/`,
+    requests,
+    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  let port = 8080, isolated = true;
+  const mounts = {};
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--port') port = Number(args[++i]);
+    else if (args[i] === '--no-isolation') isolated = false;
+    else {
+      const [prefix, dir] = args[i].split('=');
+      mounts[prefix.endsWith('/') ? prefix : prefix + '/'] = dir;
+    }
+  }
+  const s = await startServer({ mounts, isolated, port });
+  console.log(`serving on ${s.url}${isolated ? ' (cross-origin isolated)' : ''}`);
+}
