@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native wasm test test-native test-wasm test-js test-browser asan tsan fuzz bench-native demo fixtures-full clean
+.PHONY: all setup native wasm test test-native test-wasm test-js test-browser bench-wasm asan tsan fuzz bench-native demo fixtures-full clean
 
 all: native
 
@@ -79,6 +79,9 @@ fixtures-full: native
 
 bench-native: fixtures-full
 	node bench/native_vs_ort.mjs --cli $(CLI) --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors
+
+bench-wasm: fixtures-full wasm
+	node bench/wasm_vs_ort_web.mjs --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors
 
 # The main job: private Indonesian reranking on the default model.
 demo: native

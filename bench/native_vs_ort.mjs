@@ -9,7 +9,7 @@ import { tmpdir, cpus } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { makeGroups } from '../tests/parity/pairs.mjs';
+import { benchmarkInputs } from './candidates.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: a } = parseArgs({
@@ -21,27 +21,15 @@ const { values: a } = parseArgs({
 });
 const tmp = mkdtempSync(path.join(tmpdir(), 'indorerank-bench-'));
 try {
-  // Candidates: draw extra passages, keep those of 60..250 passage tokens.
   const want = Number(a.queries);
-  const groups = makeGroups({ groups: want, perGroup: 300, seed: 99, minSent: 2, maxSent: 7 });
   const pairsFile = path.join(tmp, 'pairs.jsonl');
-  writeFileSync(pairsFile, groups.flatMap((g) => g.passages.map((p) => JSON.stringify({ query: g.query, passage: p }))).join('\n') + '\n');
-  const enc = execFileSync(a.cli, ['tokenize', '-m', a.model, '--pairs', pairsFile], { maxBuffer: 1 << 28 })
-    .toString().trim().split('\n').map((l) => JSON.parse(l).input_ids);
-  const ids = [];
-  groups.forEach((g, gi) => {
-    const mine = enc.slice(gi * 300, gi * 300 + 300).filter((s) => {
-      const q = s.indexOf(2) - 1;
-      const p = s.length - q - 4;
-      return p >= 60 && p <= 250;
-    });
-    if (mine.length < 100) throw new Error(`query ${gi}: only ${mine.length} candidates of 60-250 tokens`);
-    ids.push(...mine.slice(0, 100));
-  });
+  const { ids, meanLen, minLen, maxLen } = await benchmarkInputs((pairs) => {
+    writeFileSync(pairsFile, pairs.map((p) => JSON.stringify(p)).join('\n') + '\n');
+    return execFileSync(a.cli, ['tokenize', '-m', a.model, '--pairs', pairsFile], { maxBuffer: 1 << 28 })
+      .toString().trim().split('\n').map((l) => JSON.parse(l).input_ids);
+  }, want);
   const idsFile = path.join(tmp, 'ids.jsonl');
   writeFileSync(idsFile, ids.map((s) => JSON.stringify({ input_ids: s })).join('\n') + '\n');
-  const lens = ids.map((s) => s.length);
-  const meanLen = lens.reduce((x, y) => x + y, 0) / lens.length;
 
   const rows = [];
   const ours = JSON.parse(execFileSync(a.cli, ['bench', '-m', a.model, '--ids', idsFile, '--group', '100',
@@ -49,14 +37,14 @@ try {
   rows.push({ name: `indorerank (${ours.kernel})`, ...ours });
   for (const graph of ['model.onnx', 'model_fp32.onnx']) {
     for (const batch of ['1', '16']) {
-      const r = JSON.parse(execFileSync('node', [path.join(here, 'ort_runner.mjs'), '--onnx', path.join(a.hf, 'onnx', graph),
+      const r = JSON.parse(execFileSync('node', [path.join(here, 'ort_runner.mjs'), '--runtime', 'node', '--onnx', path.join(a.hf, 'onnx', graph),
         '--ids', idsFile, '--batch', batch, '--runs', a.runs, '--threads', a.threads]).toString());
       rows.push({ name: `onnxruntime-node ${graph === 'model.onnx' ? 'int8' : 'fp32'} batch ${batch}`, ...r });
     }
   }
   const best = rows.slice(1).reduce((x, y) => (y.pairs_per_s > x.pairs_per_s ? y : x));
   console.log(`machine: ${cpus()[0].model}, ${a.threads} thread(s); ${ids.length} pairs (${want} queries x 100), ` +
-    `tokens per pair mean ${meanLen.toFixed(1)} (min ${Math.min(...lens)}, max ${Math.max(...lens)}), max_length 256, median of ${a.runs} runs`);
+    `tokens per pair mean ${meanLen.toFixed(1)} (min ${minLen}, max ${maxLen}), max_length 256, median of ${a.runs} runs`);
   console.log('| runtime | pairs/s | ms per 100-candidate query | peak RSS MB |');
   console.log('| --- | --- | --- | --- |');
   for (const r of rows)
