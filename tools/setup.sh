@@ -65,9 +65,15 @@ if [ ${#need_src[@]} -gt 0 ]; then
   done
 fi
 
-# onnxruntime-node is the reference runtime of the parity tests. Its install
-# script would try to download GPU files; ONNXRUNTIME_NODE_INSTALL=skip stops that.
-if [ ! -d tests/node_modules/onnxruntime-node ]; then
+# npm packages of the tests (tests/package-lock.json): onnxruntime-node and
+# onnxruntime-web (parity references and benchmark peers), playwright-core
+# (drives Debian's Chromium), typescript (the consumer type check). The
+# onnxruntime-node install script would try to download GPU files;
+# ONNXRUNTIME_NODE_INSTALL=skip stops that.
+if ! node -e '
+  const deps = Object.keys(require("./tests/package.json").dependencies);
+  const fs = require("fs");
+  process.exit(deps.every((d) => fs.existsSync("tests/node_modules/" + d + "/package.json")) ? 0 : 1);'; then
   echo "setup: npm packages for tests/"
   (cd tests && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error)
 fi
