@@ -2,6 +2,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { Reranker } from '../../js/src/node.js';
@@ -148,4 +149,17 @@ test('dispose, Symbol.dispose and double dispose', async () => {
   r.dispose();
   await assert.rejects(r.rerank(QUERY, PASSAGES), { name: 'IndorerankError', code: 'disposed', message: /disposed/ });
   assert.throws(() => r.info(), { code: 'disposed' });
+});
+
+test('a reranker nobody disposed is freed by the garbage collector (its threads stop, Node can exit)', () => {
+  const script = `
+    import { Reranker } from ${JSON.stringify(new URL('../../js/src/node.js', import.meta.url).href)};
+    let r = await Reranker.load(${JSON.stringify(TINY)}, { threads: 3 });
+    await r.rerank('a', ['b']);
+    r = null;
+    for (let i = 0; i < 20 && !globalThis.done; i++) { globalThis.gc(); await new Promise((s) => setTimeout(s, 50)); }
+  `;
+  const res = spawnSync('node', ['--expose-gc', '--input-type=module', '-e', script], { timeout: 20000, encoding: 'utf8' });
+  assert.equal(res.error, undefined, 'the process did not exit: pthread workers kept it alive');
+  assert.equal(res.status, 0, res.stderr);
 });
