@@ -1,23 +1,25 @@
 // WebAssembly SIMD128 kernel: int8 x int8 -> int32 with i32x4.dot_i16x8_s
 // (pmaddwd on x86, smull/smlal pairs on ARM).
 //
-// A 16-byte block row of W holds 4 columns x 4 depth. Shifts split it into
-// the sign-extended even bytes (depth 0 and 2 of each column) and odd bytes
-// (depth 1 and 3); dot_i16x8 against the splatted activation pairs (a0, a2)
-// and (a1, a3) then gives each column's 4-deep dot product in its own int32
-// lane, so no horizontal reduction is needed.
+// A 16-byte block row of W holds 4 columns x 4 depth. Sign-extended, its low
+// half is columns {0, 1} and its high half columns {2, 3}, as int16 x 4 depth
+// each; dot_i16x8 against the activations (a0, a1, a2, a3) repeated twice
+// then leaves depths {0, 1} and {2, 3} of the two columns in adjacent int32
+// lanes, which are added once per tile, after the depth loop.
 //
-// The inner loop is shaped by what V8 makes of it on x86-64 (measured with
+// The loop is shaped by what V8 makes of it on x86-64 (measured with
 // bench/kernels_bench and node --print-wasm-code):
-// - i32x4.dot + i32x4.add is all the vector ALU work the loop may do: both
-//   operands are prepared outside it (weights widened to int16 once per row
-//   block, activations splatted once per call), and the adds alone already
-//   take as many ALU slots as the dots.
+// - dot + add per 8 MACs is all the vector ALU work it does: weights are
+//   widened once per row block and activations extended and splatted once
+//   per block, outside it. Zen 4 runs about three of these ALU ops a cycle,
+//   so the old in-loop shifts cost a sixth of the throughput.
 // - V8 issues all of an iteration's loads before its arithmetic, so the
-//   accumulators plus every vector loaded per iteration must fit in its 15
-//   allocatable xmm registers; a 2 row x 8 column tile needs 4 + 4 + 4.
-// - Plain v128.loads with constant offsets from bumped pointers keep the
-//   scalar work per iteration small (load32_splat offsets cost registers).
+//   accumulators plus every vector loaded per iteration must fit in the 15
+//   xmm registers it allocates: the 2 row x 8 column tile needs 8 + 4 + 2.
+//   (3 rows with even/odd splats needed 16 and spilled.)
+// - Plain v128.loads at constant offsets from bumped pointers keep the
+//   scalar work per iteration small (V8 spends a register per load32_splat
+//   offset).
 #include <wasm_simd128.h>
 
 #include <algorithm>
@@ -30,7 +32,8 @@ namespace indorerank::kernels {
 namespace {
 
 constexpr int kTileRows = 2;     // rows per tile; the tile is 8 columns wide
-constexpr int kRowBlock = 11 * kTileRows;  // rows per block (see gemm)
+constexpr int kRowBlock = 64;  // rows per block (see gemm)
+constexpr int kRawWeightRows = kTileRows;  // up to this many rows, tiles read W as packed
 
 // Activations of R rows rewritten as the vectors tile() multiplies: for depth
 // group kb and row r, the int16 vector (a0, a1, a2, a3, a0, a1, a2, a3) at
@@ -92,18 +95,45 @@ inline void widen_weights(int kb_count, const int8_t* wb, int half, v128_t* wide
     }
 }
 
-// One tile: R rows x 8 columns, from splatted activations and widened weights.
+// Where tile() gets its four weight vectors per depth group: widened ahead
+// of time by widen_weights()...
+struct WidenedWeights {
+  const v128_t* p;
+  void load(v128_t w[4]) const {
+    for (int q = 0; q < 4; ++q) w[q] = p[q];
+  }
+  void next() { p += 4; }
+};
+
+// ...or widened in the loop from the packed half block, for row blocks of a
+// single tile, where widening ahead would not be reused.
+struct PackedHalfWeights {
+  const int8_t* p;
+  void load(v128_t w[4]) const {
+    for (int h = 0; h < 2; ++h) {
+      const v128_t raw = wasm_v128_load(p + 16 * h);
+      w[2 * h] = wasm_i16x8_extend_low_i8x16(raw);
+      w[2 * h + 1] = wasm_i16x8_extend_high_i8x16(raw);
+    }
+  }
+  void next() { p += kNr * kKr; }
+};
+
+// One tile: R rows x 8 columns, from splatted activations and `Weights`.
 // Lane pair (2j, 2j + 1) of acc[r][q] holds depths {0, 1} and {2, 3} of
 // column 2q + j; they are added once, at the end.
-template <int R, typename Out>
-inline void tile(int kb_count, const v128_t* splat, const v128_t* wide, const int32_t* col_sums, int col0,
+template <int R, typename Weights, typename Out>
+inline void tile(int kb_count, const v128_t* splat, Weights weights, const int32_t* col_sums, int col0,
                  const Out& out) {
   v128_t acc[R][4];
   for (int r = 0; r < R; ++r)
     for (int q = 0; q < 4; ++q) acc[r][q] = wasm_i32x4_splat(0);
-  for (const v128_t* const end = wide + 4 * kb_count; wide != end; wide += 4, splat += R)
+  for (const v128_t* const end = splat + R * kb_count; splat != end; splat += R, weights.next()) {
+    v128_t w[4];
+    weights.load(w);
     for (int r = 0; r < R; ++r)
-      for (int q = 0; q < 4; ++q) acc[r][q] = wasm_i32x4_add(acc[r][q], wasm_i32x4_dot_i16x8(wide[q], splat[r]));
+      for (int q = 0; q < 4; ++q) acc[r][q] = wasm_i32x4_add(acc[r][q], wasm_i32x4_dot_i16x8(w[q], splat[r]));
+  }
   for (int r = 0; r < R; ++r)
     for (int h = 0; h < 2; ++h) {
       const v128_t lo = acc[r][2 * h], hi = acc[r][2 * h + 1];
@@ -146,10 +176,19 @@ inline void gemm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_
     });
     for (int nb = nb_begin; nb < nb_end; ++nb)
       for (int half = 0; half < 2; ++half) {
-        widen_weights(kb, w_packed + static_cast<size_t>(nb) * kb * kNr * kKr, half, wide.data());
+        const int8_t* wb = w_packed + static_cast<size_t>(nb) * kb * kNr * kKr;
+        const int col0 = nb * kNr + 8 * half;
+        if (mb <= kRawWeightRows) {
+          for_each_row_tile(mb, [&](auto rows, int r) {
+            tile<rows.value>(kb, splat.data() + static_cast<size_t>(r) * kb, PackedHalfWeights{wb + 32 * half},
+                             col_sums, col0, shift(out, r0 + r));
+          });
+          continue;
+        }
+        widen_weights(kb, wb, half, wide.data());
         for_each_row_tile(mb, [&](auto rows, int r) {
-          tile<rows.value>(kb, splat.data() + static_cast<size_t>(r) * kb, wide.data(), col_sums,
-                           nb * kNr + 8 * half, shift(out, r0 + r));
+          tile<rows.value>(kb, splat.data() + static_cast<size_t>(r) * kb, WidenedWeights{wide.data()}, col_sums,
+                           col0, shift(out, r0 + r));
         });
       }
   }
