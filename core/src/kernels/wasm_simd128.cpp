@@ -31,9 +31,9 @@
 namespace indorerank::kernels {
 namespace {
 
-constexpr int kTileRows = 2;     // rows per tile; the tile is 8 columns wide
-constexpr int kRowBlock = 64;  // rows per block (see gemm)
-constexpr int kRawWeightRows = kTileRows;  // up to this many rows, tiles read W as packed
+constexpr int kTileRows = 2;               // rows per tile; a tile is 8 columns wide
+constexpr int kRowBlock = 64;              // rows per block (see gemm)
+constexpr int kRawWeightRows = kTileRows;  // blocks this short read W packed (see PackedHalfWeights)
 
 // Activations of R rows rewritten as the vectors tile() multiplies: for depth
 // group kb and row r, the int16 vector (a0, a1, a2, a3, a0, a1, a2, a3) at
@@ -157,7 +157,7 @@ inline void for_each_row_tile(int m, F&& f) {
 }
 
 // Rows go in blocks of up to kRowBlock: the block's splatted activations
-// (32 bytes per row and depth group) are made once and stay in L2, while each
+// (16 bytes per row and depth group) are made once and stay in L2, while each
 // 8-column half of W is widened once per block (64 bytes per depth group, in
 // L1) and swept over all of the block's row tiles.
 // `shift(out, r)` moves the output to row r.
