@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/kernels.hpp"
@@ -44,7 +45,8 @@ double gmacs(const KernelTable& kt, int m, int n, int k) {
 
 }  // namespace
 
-int main() {
+// Arguments, if any, name the kernels to run (default: all available).
+int main(int argc, char** argv) {
   struct Shape { const char* name; int m, n, k; };
   const Shape shapes[] = {{"qkv 256x1152x384", 256, 1152, 384}, {"ffn_up 256x1536x384", 256, 1536, 384},
                           {"ffn_down 256x384x1536", 256, 384, 1536}, {"attn_out 256x384x384", 256, 384, 384},
@@ -55,6 +57,9 @@ int main() {
   for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; ++i) std::printf(" --- |");
   std::printf("\n");
   for (const KernelTable* kt : available()) {
+    bool wanted = argc < 2;
+    for (int i = 1; i < argc; ++i) wanted |= std::string(argv[i]) == kt->name;
+    if (!wanted) continue;
     std::printf("| %s | %.1f |", kt->name, instruction_peak_gmacs(kt->name));
     for (const auto& s : shapes) std::printf(" %.1f |", gmacs(*kt, s.m, s.n, s.k));
     std::printf("\n");

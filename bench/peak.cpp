@@ -5,6 +5,9 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
 
 namespace {
 
@@ -56,12 +59,37 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void chain_vpdpbusd() {
 }
 #endif
 
+#if defined(__wasm_simd128__)
+// i32x4.dot_i16x8_s + i32x4.add, as in the kernel. The dot reads its own
+// chain's accumulator so that clang cannot hoist it out of the loop; that puts
+// the dot's latency in the chain too, so 12 chains keep it busy (14 live
+// registers, within the 15 V8 allocates on x86-64).
+constexpr int kWasmChains = 12;
+constexpr int kWasmIters = 100000;
+
+// noinline: inlined into the timing loop, it would never leave V8's baseline
+// (Liftoff) code, as wasm has no on-stack replacement.
+__attribute__((noinline)) void chain_i32x4_dot_i16x8() {
+  v128_t acc[kWasmChains];
+  for (int c = 0; c < kWasmChains; ++c) acc[c] = wasm_i32x4_splat(c + 1);
+  const v128_t b = wasm_i16x8_splat(static_cast<int16_t>(g_sink | 3));
+  for (int i = 0; i < kWasmIters; ++i)
+    for (auto& x : acc) x = wasm_i32x4_add(x, wasm_i32x4_dot_i16x8(x, b));
+  int s = 0;
+  for (auto& x : acc) s += wasm_i32x4_extract_lane(x, 0);
+  g_sink = s;
+}
+#endif
+
 }  // namespace
 
 double instruction_peak_gmacs(const std::string& kernel) {
 #if defined(__x86_64__)
   if (kernel == "avx2") return time_gmacs(chain_vpmaddwd, 100000.0 * 8 * 16);
   if (kernel == "avx512_vnni") return time_gmacs(chain_vpdpbusd, 100000.0 * 8 * 64);
+#endif
+#if defined(__wasm_simd128__)
+  if (kernel == "wasm_simd128") return time_gmacs(chain_i32x4_dot_i16x8, double(kWasmIters) * kWasmChains * 8);
 #endif
   return 0.0;  // ref: no single instruction to compare with
 }

@@ -1,35 +1,48 @@
 // WebAssembly SIMD128 kernel: int8 x int8 -> int32 with i32x4.dot_i16x8_s
 // (pmaddwd on x86, smull/smlal pairs on ARM).
 //
-// A 16-byte block row of W holds 4 columns x 4 depth. Shifts split it into
-// the sign-extended even bytes (depth 0 and 2 of each column) and odd bytes
-// (depth 1 and 3); dot_i16x8 against the splatted activation pairs (a0, a2)
-// and (a1, a3) then gives each column's 4-deep dot product in its own int32
-// lane, so no horizontal reduction is needed.
-// Tile: 4 rows x 8 columns, which keeps 8 accumulators, 4 weight vectors and
-// 2 activation vectors inside the 16 registers V8 has on x86-64 and ARM64.
+// A 16-byte block row of W holds 4 columns x 4 depth. Sign-extended, its low
+// half is columns {0, 1} and its high half columns {2, 3}, as int16 x 4 depth
+// each; dot_i16x8 against the activations (a0, a1, a2, a3) repeated twice
+// then leaves depths {0, 1} and {2, 3} of the two columns in adjacent int32
+// lanes, which are added once per tile, after the depth loop.
+//
+// The loop is shaped by what V8 makes of it on x86-64 (measured with
+// bench/kernels_bench and node --print-wasm-code):
+// - dot + add per 8 MACs is all the vector ALU work it does: weights are
+//   widened once per row block and activations extended and splatted once
+//   per block, outside it. Zen 4 runs about three of these ALU ops a cycle,
+//   so the old in-loop shifts cost a sixth of the throughput.
+// - V8 issues all of an iteration's loads before its arithmetic, so the
+//   accumulators plus every vector loaded per iteration must fit in the 15
+//   xmm registers it allocates: the 2 row x 8 column tile needs 8 + 4 + 2.
+//   (3 rows with even/odd splats needed 16 and spilled.)
+// - Plain v128.loads at constant offsets from bumped pointers keep the
+//   scalar work per iteration small (V8 spends a register per load32_splat
+//   offset).
 #include <wasm_simd128.h>
 
+#include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "kernels.hpp"
-#include "row_tiles.hpp"
 
 namespace indorerank::kernels {
 namespace {
 
-// Activations of R rows rewritten once per row tile as the int32 words the
-// kernel splats: for depth group kb, (a0 | a2 << 16) then (a1 | a3 << 16).
+constexpr int kTileRows = 2;               // rows per tile; a tile is 8 columns wide
+constexpr int kRowBlock = 64;              // rows per block (see gemm)
+constexpr int kRawWeightRows = kTileRows;  // blocks this short read W packed (see PackedHalfWeights)
+
+// Activations of R rows rewritten as the vectors tile() multiplies: for depth
+// group kb and row r, the int16 vector (a0, a1, a2, a3, a0, a1, a2, a3) at
+// splat[kb * R + r].
 template <int R>
-inline void activation_pairs(int kb_count, const int8_t* a, size_t lda, int32_t* pairs) {
-  const auto u16 = [](int8_t x) { return static_cast<uint32_t>(static_cast<uint16_t>(static_cast<int16_t>(x))); };
+inline void splat_activations(int kb_count, const int8_t* a, size_t lda, v128_t* splat) {
   for (int r = 0; r < R; ++r)
-    for (int kb = 0; kb < kb_count; ++kb) {
-      const int8_t* p = a + r * lda + kb * kKr;
-      int32_t* out = pairs + (static_cast<size_t>(kb) * R + r) * 2;
-      out[0] = static_cast<int32_t>(u16(p[0]) | (u16(p[2]) << 16));
-      out[1] = static_cast<int32_t>(u16(p[1]) | (u16(p[3]) << 16));
-    }
+    for (int kb = 0; kb < kb_count; ++kb)
+      splat[static_cast<size_t>(kb) * R + r] = wasm_i16x8_extend_low_i8x16(wasm_v128_load32_splat(a + r * lda + kb * kKr));
 }
 
 // Where a tile's exact int32 results (4 columns at a time) go: stored as they are...
@@ -69,57 +82,116 @@ struct DequantOut {
   }
 };
 
-// One tile: R rows x 8 columns (half of a 16-column block, `half` 0 or 1).
-template <int R, typename Out>
-inline void tile(int kb_count, const int32_t* pairs, const int8_t* wb, int half, const int32_t* col_sums, int col0,
-                 const Out& out) {
-  v128_t acc[R][2];
-  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = wasm_i32x4_splat(0);
+// Widens the 8-column half `half` (0 or 1) of one packed block for tile():
+// per depth group kb, four int16 vectors of 2 columns x 4 depth each, for
+// columns {0, 1}, {2, 3}, {4, 5}, {6, 7} of the half.
+inline void widen_weights(int kb_count, const int8_t* wb, int half, v128_t* wide) {
   const int8_t* blk = wb + 32 * half;
-  for (int kb = 0; kb < kb_count; ++kb, blk += kNr * kKr) {
-    v128_t w_even[2], w_odd[2];
+  for (int kb = 0; kb < kb_count; ++kb, blk += kNr * kKr, wide += 4)
     for (int h = 0; h < 2; ++h) {
       const v128_t w = wasm_v128_load(blk + 16 * h);
-      w_even[h] = wasm_i16x8_shr(wasm_i16x8_shl(w, 8), 8);
-      w_odd[h] = wasm_i16x8_shr(w, 8);
+      wide[2 * h] = wasm_i16x8_extend_low_i8x16(w);
+      wide[2 * h + 1] = wasm_i16x8_extend_high_i8x16(w);
     }
-    const int32_t* pk = pairs + static_cast<size_t>(kb) * R * 2;
-    for (int r = 0; r < R; ++r) {
-      const v128_t a_even = wasm_v128_load32_splat(pk + 2 * r);
-      const v128_t a_odd = wasm_v128_load32_splat(pk + 2 * r + 1);
-      for (int h = 0; h < 2; ++h) {
-        acc[r][h] = wasm_i32x4_add(acc[r][h], wasm_i32x4_dot_i16x8(w_even[h], a_even));
-        acc[r][h] = wasm_i32x4_add(acc[r][h], wasm_i32x4_dot_i16x8(w_odd[h], a_odd));
-      }
+}
+
+// Where tile() gets its four weight vectors per depth group: widened ahead
+// of time by widen_weights()...
+struct WidenedWeights {
+  const v128_t* p;
+  void load(v128_t w[4]) const {
+    for (int q = 0; q < 4; ++q) w[q] = p[q];
+  }
+  void next() { p += 4; }
+};
+
+// ...or widened in the loop from the packed half block, for row blocks of a
+// single tile, where widening ahead would not be reused.
+struct PackedHalfWeights {
+  const int8_t* p;
+  void load(v128_t w[4]) const {
+    for (int h = 0; h < 2; ++h) {
+      const v128_t raw = wasm_v128_load(p + 16 * h);
+      w[2 * h] = wasm_i16x8_extend_low_i8x16(raw);
+      w[2 * h + 1] = wasm_i16x8_extend_high_i8x16(raw);
     }
   }
-  for (int r = 0; r < R; ++r) {
-    out(r, col0, acc[r][0], col_sums);
-    out(r, col0 + 4, acc[r][1], col_sums);
+  void next() { p += kNr * kKr; }
+};
+
+// One tile: R rows x 8 columns, from splatted activations and `Weights`.
+// Lane pair (2j, 2j + 1) of acc[r][q] holds depths {0, 1} and {2, 3} of
+// column 2q + j; they are added once, at the end.
+template <int R, typename Weights, typename Out>
+inline void tile(int kb_count, const v128_t* splat, Weights weights, const int32_t* col_sums, int col0,
+                 const Out& out) {
+  v128_t acc[R][4];
+  for (int r = 0; r < R; ++r)
+    for (int q = 0; q < 4; ++q) acc[r][q] = wasm_i32x4_splat(0);
+  for (const v128_t* const end = splat + R * kb_count; splat != end; splat += R, weights.next()) {
+    v128_t w[4];
+    weights.load(w);
+    for (int r = 0; r < R; ++r)
+      for (int q = 0; q < 4; ++q) acc[r][q] = wasm_i32x4_add(acc[r][q], wasm_i32x4_dot_i16x8(w[q], splat[r]));
+  }
+  for (int r = 0; r < R; ++r)
+    for (int h = 0; h < 2; ++h) {
+      const v128_t lo = acc[r][2 * h], hi = acc[r][2 * h + 1];
+      out(r, col0 + 4 * h,
+          wasm_i32x4_add(wasm_i32x4_shuffle(lo, hi, 0, 2, 4, 6), wasm_i32x4_shuffle(lo, hi, 1, 3, 5, 7)), col_sums);
+    }
+}
+
+// Calls f(std::integral_constant<int, R>{}, first_row) for each row tile of
+// [0, m): tiles of kTileRows rows, then one shorter tail tile if needed.
+template <int R = kTileRows, typename F>
+inline void for_each_row_tile(int m, F&& f) {
+  if constexpr (R == kTileRows) {
+    int r = 0;
+    for (; r + R <= m; r += R) f(std::integral_constant<int, R>{}, r);
+    if (r < m) for_each_row_tile<R - 1>(m - r, [&](auto rows, int) { f(rows, r); });
+  } else if constexpr (R > 0) {
+    if (m == R) f(std::integral_constant<int, R>{}, 0);
+    else for_each_row_tile<R - 1>(m, f);
   }
 }
 
-template <int R, typename Out>
-inline void row_tile(int kb_count, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
-                     int nb_begin, int nb_end, const Out& out, std::vector<int32_t>& pairs) {
-  pairs.resize(static_cast<size_t>(kb_count) * R * 2);
-  activation_pairs<R>(kb_count, a, lda, pairs.data());
-  for (int nb = nb_begin; nb < nb_end; ++nb) {
-    const int8_t* wb = w_packed + static_cast<size_t>(nb) * kb_count * kNr * kKr;
-    tile<R>(kb_count, pairs.data(), wb, 0, col_sums, nb * kNr, out);
-    tile<R>(kb_count, pairs.data(), wb, 1, col_sums, nb * kNr + 8, out);
-  }
-}
-
+// Rows go in blocks of up to kRowBlock: the block's splatted activations
+// (16 bytes per row and depth group) are made once and stay in L2, while each
+// 8-column half of W is widened once per block (64 bytes per depth group, in
+// L1) and swept over all of the block's row tiles.
 // `shift(out, r)` moves the output to row r.
 template <typename Out, typename Shift>
 inline void gemm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
                  int nb_begin, int nb_end, const Out& out, Shift shift) {
-  thread_local std::vector<int32_t> pairs;  // kernel scratch: 8 bytes per row and depth group
+  thread_local std::vector<v128_t> splat, wide;  // kernel scratch, per thread
   const int kb = k_pad / kKr;
-  for_each_row_tile(m, [&](auto rows, int r) {
-    row_tile<rows.value>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r), pairs);
-  });
+  splat.resize(static_cast<size_t>(std::min(m, kRowBlock)) * kb);
+  wide.resize(static_cast<size_t>(kb) * 4);
+  for (int r0 = 0; r0 < m; r0 += kRowBlock) {
+    const int mb = std::min(kRowBlock, m - r0);
+    // A tile starting at row r of the block starts at splat[r * kb].
+    for_each_row_tile(mb, [&](auto rows, int r) {
+      splat_activations<rows.value>(kb, a + (r0 + r) * lda, lda, splat.data() + static_cast<size_t>(r) * kb);
+    });
+    for (int nb = nb_begin; nb < nb_end; ++nb)
+      for (int half = 0; half < 2; ++half) {
+        const int8_t* wb = w_packed + static_cast<size_t>(nb) * kb * kNr * kKr;
+        const int col0 = nb * kNr + 8 * half;
+        if (mb <= kRawWeightRows) {
+          for_each_row_tile(mb, [&](auto rows, int r) {
+            tile<rows.value>(kb, splat.data() + static_cast<size_t>(r) * kb, PackedHalfWeights{wb + 32 * half},
+                             col_sums, col0, shift(out, r0 + r));
+          });
+          continue;
+        }
+        widen_weights(kb, wb, half, wide.data());
+        for_each_row_tile(mb, [&](auto rows, int r) {
+          tile<rows.value>(kb, splat.data() + static_cast<size_t>(r) * kb, WidenedWeights{wide.data()}, col_sums,
+                           col0, shift(out, r0 + r));
+        });
+      }
+  }
 }
 
 void gemm_s8s8_s32__wasm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
