@@ -1,7 +1,9 @@
 // The fp32 ops against double-precision references.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -124,5 +126,55 @@ TEST_CASE("attention of one head matches a double reference", "[ops]") {
         REQUIRE(std::fabs(ctx[static_cast<size_t>(i) * hd + e] - ref) < 1e-4);
       }
     }
+  }
+}
+
+// Vectorized paths (e.g. the wasm SIMD128 ones) must equal the scalar
+// definition bit for bit: a call on one element always runs the scalar code.
+TEST_CASE("exp and gelu: every vector path equals the scalar one bit for bit", "[ops]") {
+  std::vector<float> xs = {-87.0001f, -87.0f, -86.9999f, 88.0f, 88.5f, 1e-40f, -1e-40f, 0.0f, -0.0f, 1e30f, -1e30f,
+                           0.5f, -0.5f, 3.0f, -3.0f, 20.0f, -20.0f};
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(-100.0f, 100.0f);
+  std::normal_distribution<float> nd(0.0f, 3.0f);
+  for (int i = 0; i < 2000; ++i) xs.push_back(i % 2 ? u(rng) : nd(rng));
+  for (const size_t n : {size_t(1), size_t(3), size_t(4), size_t(7), size_t(8), size_t(13), xs.size()}) {
+    std::vector<float> e(xs.begin(), xs.begin() + n), g = e;
+    ops::exp_inplace(e.data(), static_cast<int>(n));
+    ops::gelu_inplace(g.data(), n);
+    for (size_t i = 0; i < n; ++i) {
+      float e1 = xs[i], g1 = xs[i];
+      ops::exp_inplace(&e1, 1);
+      ops::gelu_inplace(&g1, 1);
+      INFO("x=" << xs[i] << " n=" << n);
+      REQUIRE(std::memcmp(&e1, &e[i], 4) == 0);
+      REQUIRE(std::memcmp(&g1, &g[i], 4) == 0);
+    }
+  }
+}
+
+TEST_CASE("quantize_row equals its scalar definition at every length", "[ops]") {
+  std::mt19937 rng(6);
+  std::normal_distribution<float> nd(0.3f, 2.0f);
+  for (int k = 1; k <= 70; ++k) {
+    std::vector<float> x(k);
+    for (auto& v : x) v = nd(rng);
+    const int k_pad = (k + 3) / 4 * 4;
+    std::vector<int8_t> q(k_pad, 99);
+    float scale = 0;
+    int32_t zero = 0;
+    ops::quantize_row(x.data(), k, k_pad, q.data(), &scale, &zero);
+    float lo = 0, hi = 0;
+    for (float v : x) { lo = std::min(lo, v); hi = std::max(hi, v); }
+    const float inv = 255.0f / (hi - lo), magic = 12582912.0f;
+    float z = (-128.0f - lo * inv + magic) - magic;
+    z = std::min(127.0f, std::max(-128.0f, z));
+    REQUIRE(zero == static_cast<int32_t>(z));
+    for (int i = 0; i < k; ++i) {
+      const float r = std::min(127.0f, std::max(-128.0f, ((x[i] * inv + magic) - magic) + z));
+      INFO("k=" << k << " i=" << i);
+      REQUIRE(q[i] == static_cast<int8_t>(r));
+    }
+    for (int i = k; i < k_pad; ++i) REQUIRE(q[i] == 0);
   }
 }

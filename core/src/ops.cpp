@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "ops_simd128.hpp"
+
 // Hot loops get AVX2 and AVX-512 clones picked at load time; the math is the
 // same IEEE operations in the same order, so every clone gives identical bits.
 // (Not under ThreadSanitizer: its runtime is not up yet when the loader runs
@@ -74,13 +76,26 @@ float dot(const float* a, const float* b, int n) {
 
 INDORERANK_MULTIVERSION
 void exp_inplace(float* x, int n) {
-  for (int i = 0; i < n; ++i) x[i] = exp1(x[i]);
+  int i = 0;
+#if defined(__wasm_simd128__)
+  for (; i + 4 <= n; i += 4) wasm_v128_store(x + i, simd128::exp4(wasm_v128_load(x + i)));
+#endif
+  for (; i < n; ++i) x[i] = exp1(x[i]);
 }
 
 INDORERANK_MULTIVERSION
 void gelu_inplace(float* x, size_t n) {
+  size_t i = 0;
+#if defined(__wasm_simd128__)
+  for (; i + 8 <= n; i += 8) {
+    const v128_t a = simd128::gelu4(wasm_v128_load(x + i)), b = simd128::gelu4(wasm_v128_load(x + i + 4));
+    wasm_v128_store(x + i, a);
+    wasm_v128_store(x + i + 4, b);
+  }
+  for (; i + 4 <= n; i += 4) wasm_v128_store(x + i, simd128::gelu4(wasm_v128_load(x + i)));
+#endif
   // erf by Abramowitz & Stegun 7.1.26 on |z|, sign restored afterwards.
-  for (size_t i = 0; i < n; ++i) {
+  for (; i < n; ++i) {
     const float v = x[i];
     const float z = std::fabs(v) * 0.707106781f;
     const float t = 1.0f / (1.0f + 0.3275911f * z);
@@ -151,7 +166,11 @@ void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int
   // zero = round(-128 - lo / scale), within [-128, 127] because lo <= 0 <= hi.
   float z = (-128.0f - lo * inv + kRoundMagic) - kRoundMagic;
   z = z > 127.0f ? 127.0f : (z < -128.0f ? -128.0f : z);
-  for (i = 0; i < k; ++i) {
+  i = 0;
+#if defined(__wasm_simd128__)
+  for (; i + 16 <= k; i += 16) simd128::quantize16(x + i, wasm_f32x4_splat(inv), wasm_f32x4_splat(z), q + i);
+#endif
+  for (; i < k; ++i) {
     float r = ((x[i] * inv + kRoundMagic) - kRoundMagic) + z;
     r = r > 127.0f ? 127.0f : (r < -128.0f ? -128.0f : r);
     q[i] = static_cast<int8_t>(r);
@@ -193,6 +212,27 @@ constexpr int kMaxHeadDim = 256;
 INDORERANK_ALWAYS_INLINE void attention_scores(const float (*qb)[kMaxHeadDim], int head_dim, const float* kt,
                                                int len_pad, float* s) {
   static_assert(kQueryBlock == 4 && kKeyBlock == 16, "the tile below is written for 4 x 16");
+#if defined(__wasm_simd128__)
+  // 4 x 8 tiles: V8 has 16 vector registers, and 4 x 16 would spill.
+  for (int j0 = 0; j0 < len_pad; j0 += 8) {
+    v128_t acc[4][2];
+    for (int r = 0; r < 4; ++r) acc[r][0] = acc[r][1] = wasm_f32x4_splat(0.0f);
+    for (int d = 0; d < head_dim; ++d) {
+      const float* kd = kt + static_cast<size_t>(d) * len_pad + j0;
+      const v128_t k0 = wasm_v128_load(kd), k1 = wasm_v128_load(kd + 4);
+      for (int r = 0; r < 4; ++r) {
+        const v128_t qv = wasm_f32x4_splat(qb[r][d]);
+        acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(qv, k0));
+        acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(qv, k1));
+      }
+    }
+    for (int r = 0; r < 4; ++r) {
+      wasm_v128_store(s + r * len_pad + j0, acc[r][0]);
+      wasm_v128_store(s + r * len_pad + j0 + 4, acc[r][1]);
+    }
+  }
+  return;
+#endif
   for (int j0 = 0; j0 < len_pad; j0 += kKeyBlock) {
     f32x16 a0 = {}, a1 = {}, a2 = {}, a3 = {};
     for (int d = 0; d < head_dim; ++d) {
@@ -213,6 +253,28 @@ INDORERANK_ALWAYS_INLINE void attention_scores(const float (*qb)[kMaxHeadDim], i
 template <int HD>
 INDORERANK_ALWAYS_INLINE void attention_values(const float* p, int len_pad, int rows, int len, const float* v,
                                                size_t ld, int head_dim_rt, float* ctx, size_t ld_ctx) {
+#if defined(__wasm_simd128__)
+  if (head_dim_rt % 8 == 0) {
+    // 4 rows x 8 columns at a time, for V8's 16 vector registers.
+    for (int c0 = 0; c0 < head_dim_rt; c0 += 8) {
+      v128_t acc[kQueryBlock][2];
+      for (int r = 0; r < kQueryBlock; ++r) acc[r][0] = acc[r][1] = wasm_f32x4_splat(0.0f);
+      for (int j = 0; j < len; ++j) {
+        const v128_t v0 = wasm_v128_load(v + j * ld + c0), v1 = wasm_v128_load(v + j * ld + c0 + 4);
+        for (int r = 0; r < kQueryBlock; ++r) {
+          const v128_t pr = wasm_f32x4_splat(p[r * len_pad + j]);
+          acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(pr, v0));
+          acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(pr, v1));
+        }
+      }
+      for (int r = 0; r < rows; ++r) {
+        wasm_v128_store(ctx + r * ld_ctx + c0, acc[r][0]);
+        wasm_v128_store(ctx + r * ld_ctx + c0 + 4, acc[r][1]);
+      }
+    }
+    return;
+  }
+#endif
   if constexpr (HD > 0 && HD % 16 == 0) {
     constexpr int kChunks = HD / 16;
     f32x16 acc[kQueryBlock][kChunks] = {};
@@ -271,7 +333,12 @@ INDORERANK_ALWAYS_INLINE void attention_rows(const float* q, const float* v, siz
       }
       float mx = mx16[0];
       for (int c = 1; c < 16; ++c) mx = mx16[c] > mx ? mx16[c] : mx;
-      for (j = 0; j < len; ++j) sr[j] = exp1(sr[j] - mx);
+      j = 0;
+#if defined(__wasm_simd128__)
+      for (; j + 4 <= len; j += 4)
+        wasm_v128_store(sr + j, simd128::exp4(wasm_f32x4_sub(wasm_v128_load(sr + j), wasm_f32x4_splat(mx))));
+#endif
+      for (; j < len; ++j) sr[j] = exp1(sr[j] - mx);
       const float inv = 1.0f / sum8(sr, len);
       for (j = 0; j < len; ++j) sr[j] *= inv;
     }

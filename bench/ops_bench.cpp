@@ -1,0 +1,73 @@
+// The encoder's fp32 and quantization ops at the full model shape (12 layers,
+// hidden 384, FFN 1536, 12 heads of 32, a 115-token pair), timed one at a
+// time: milliseconds each op costs per pair, to see where time goes besides
+// the GEMMs. Runs natively and under Node (wasm build).
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "ops.hpp"
+
+using namespace indorerank;
+
+namespace {
+
+constexpr int kT = 115, kH = 384, kI = 1536, kHeads = 12, kHeadDim = 32, kLayers = 12;
+
+template <typename F>
+double ms_per_call(F&& f) {
+  f();
+  double best = 1e30;
+  for (int rep = 0; rep < 5; ++rep) {
+    int iters = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    double s = 0;
+    do {
+      f();
+      ++iters;
+      s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } while (s < 0.05);
+    best = std::min(best, 1e3 * s / iters);
+  }
+  return best;
+}
+
+}  // namespace
+
+int main() {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  std::vector<float> x(static_cast<size_t>(kT) * kI), y(x.size()), gamma(kH, 1.0f), beta(kH, 0.0f);
+  for (auto& v : x) v = nd(rng);
+  std::vector<int8_t> q(x.size());
+  std::vector<float> scale(kT);
+  std::vector<int32_t> zero(kT);
+  std::vector<float> qkv(static_cast<size_t>(kT) * 3 * kH), ctx(static_cast<size_t>(kT) * kH);
+  for (auto& v : qkv) v = nd(rng);
+  std::vector<float> scratch(ops::attention_scratch_floats(kT, kHeadDim));
+
+  struct Row { const char* name; double ms; };
+  std::vector<Row> rows;
+  // Per layer: GELU over T x I; quantize T rows of H (3 times: qkv, attn out, ffn up) and of I (ffn down);
+  // two LayerNorms over T rows; attention over 12 heads.
+  rows.push_back({"gelu (T x 1536)", kLayers * ms_per_call([&] { y = x; ops::gelu_inplace(y.data(), y.size()); })});
+  rows.push_back({"quantize_row (3 x T x 384 + T x 1536)", kLayers * ms_per_call([&] {
+                    for (int r = 0; r < 3 * kT; ++r) ops::quantize_row(x.data() + (r % kT) * kH, kH, kH, q.data() + (r % kT) * kH, &scale[r % kT], &zero[r % kT]);
+                    for (int r = 0; r < kT; ++r) ops::quantize_row(x.data() + r * kI, kI, kI, q.data() + r * kI, &scale[r], &zero[r]);
+                  })});
+  rows.push_back({"layer_norm (2 x T x 384)", kLayers * ms_per_call([&] {
+                    for (int r = 0; r < 2 * kT; ++r) ops::layer_norm(x.data() + (r % kT) * kH, y.data() + (r % kT) * kH, gamma.data(), beta.data(), 1e-5f, kH, y.data() + (r % kT) * kH);
+                  })});
+  rows.push_back({"attention (12 heads, T keys)", kLayers * ms_per_call([&] {
+                    for (int h = 0; h < kHeads; ++h)
+                      ops::attention_head(qkv.data() + h * kHeadDim, qkv.data() + kH + h * kHeadDim, qkv.data() + 2 * kH + h * kHeadDim,
+                                          3 * kH, kT, kT, kHeadDim, ctx.data() + h * kHeadDim, kH, scratch.data());
+                  })});
+  double total = 0;
+  for (const auto& r : rows) total += r.ms;
+  std::printf("| op, per pair of %d tokens | ms |\n| --- | --- |\n", kT);
+  for (const auto& r : rows) std::printf("| %s | %.2f |\n", r.name, r.ms);
+  std::printf("| total | %.2f |\n", total);
+  return 0;
+}
