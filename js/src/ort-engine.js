@@ -3,7 +3,7 @@
 // both backends see identical ids and return the same result shape.
 import { IndorerankError, unwrap } from './errors.js';
 import { openSource, readAll } from './source.js';
-import { chooseThreads } from './wasm-engine.js';
+import { chooseThreads, requireWasmSimd } from './wasm-engine.js';
 
 async function importOrt(given) {
   let ort = given;
@@ -19,6 +19,7 @@ async function importOrt(given) {
 }
 
 export async function createOrtEngine(platform, source, o) {
+  requireWasmSimd(); // our tokenizer module is a SIMD build too
   const ort = await importOrt(o.onnxruntime);
   const choice = chooseThreads(platform, o.threads ?? 1);
   ort.env.wasm.numThreads = choice.threads;

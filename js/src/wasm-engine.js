@@ -4,6 +4,26 @@
 import { IndorerankError, unwrap } from './errors.js';
 import { openSource, withProgress } from './source.js';
 
+// The smallest module using SIMD128 (a function returning i8x16.splat of 0),
+// encoded by hand from the binary format: engines without SIMD reject it.
+const SIMD_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b, // code: i32.const 0; i8x16.splat; end
+]);
+
+/** Throws a clear error where WebAssembly or its SIMD extension is missing. */
+export function requireWasmSimd() {
+  if (typeof WebAssembly !== 'object') {
+    throw new IndorerankError('this JavaScript engine has no WebAssembly, which indorerank needs', 'unimplemented');
+  }
+  if (!WebAssembly.validate(SIMD_PROBE)) {
+    throw new IndorerankError('this JavaScript engine has no WebAssembly SIMD, which indorerank needs ' +
+      '(Chrome/Edge 91+, Firefox 89+, Safari 16.4+, Node 16.4+)', 'unimplemented');
+  }
+}
+
 /**
  * Decides single-thread or pthreads for `threads` requested threads.
  * @returns {{ variant: 'single' | 'mt', threads: number, threadMode: 'single' | 'pthreads', threadNote: string }}
@@ -58,6 +78,7 @@ async function fillBuffer(mod, opened, onProgress) {
  * @returns {Promise<object>} the engine: rerank, tokenize, info, dispose
  */
 export async function createWasmEngine(platform, source, options) {
+  requireWasmSimd();
   const choice = chooseThreads(platform, options.threads ?? 1);
   const opened = await openSource(source, options, platform.source);
   const mod = await platform.loadModule(choice.variant, { threadPoolSize: Math.max(0, choice.threads - 1) });

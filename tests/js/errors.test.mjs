@@ -91,3 +91,15 @@ test('the worker reports the same errors and stays usable', async () => {
   w.dispose();
   await assert.rejects(w.rerank(QUERY, PASSAGES), { code: 'disposed' });
 });
+
+test('an engine without WebAssembly SIMD gets a clear error, not a CompileError', async () => {
+  const realValidate = WebAssembly.validate;
+  assert.equal(realValidate(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0])), true);
+  WebAssembly.validate = (bytes) => (bytes.includes(0xfd) ? false : realValidate(bytes)); // no SIMD opcodes
+  try {
+    await assert.rejects(Reranker.load(TINY), { name: 'IndorerankError', code: 'unimplemented', message: /no WebAssembly SIMD/ });
+  } finally {
+    WebAssembly.validate = realValidate;
+  }
+  (await Reranker.load(TINY)).dispose(); // and the probe passes on this engine
+});
