@@ -173,15 +173,8 @@ export class IndorerankError extends Error {
   readonly code: string;
 }
 
-/**
- * A loaded model. Each reranker owns its WebAssembly instance; calls run on
- * the calling thread (use {@link RerankerWorker} to keep a page responsive).
- * A failed call leaves the reranker usable.
- */
-export class Reranker {
-  private constructor();
-  /** Loads a model (see {@link ModelSource}); rejects with a message saying what is wrong. */
-  static load(source: ModelSource, options?: LoadOptions): Promise<Reranker>;
+/** What {@link Reranker} and {@link RerankerWorker} both offer. */
+export interface RerankerApi {
   /** Scores every passage against the query. Inputs are never modified. */
   rerank<M = unknown>(query: string, passages: ReadonlyArray<Passage>, options?: RerankOptions): Promise<RerankResult<M>[]>;
   /** The model input for one pair. */
@@ -192,28 +185,34 @@ export class Reranker {
   info(): Info;
   /** True after dispose(). */
   readonly disposed: boolean;
-  /** Frees the WebAssembly instance and its threads; later calls reject with code `disposed`. */
+  /** Frees the model, its WebAssembly instance and threads; pending and later calls reject with code `disposed`. */
   dispose(): void;
   [Symbol.dispose](): void;
 }
+
+/**
+ * A loaded model. Each reranker owns its WebAssembly instance; calls run on
+ * the calling thread (use {@link RerankerWorker} to keep a page responsive).
+ * A failed call leaves the reranker usable.
+ */
+export declare class Reranker {
+  private constructor();
+  /** Loads a model (see {@link ModelSource}); rejects with a message saying what is wrong. */
+  static load(source: ModelSource, options?: LoadOptions): Promise<Reranker>;
+}
+export interface Reranker extends RerankerApi {}
 
 /**
  * The {@link Reranker} API with the model in a Web Worker (browsers) or a
  * worker thread (Node). Results carry the caller's own `id` and `meta`.
  * `info()` returns the figures as of the last finished call.
  */
-export class RerankerWorker {
+export declare class RerankerWorker {
   private constructor();
+  /** Starts a worker and loads the model in it; same arguments as {@link Reranker.load}. */
   static load(source: ModelSource, options?: LoadOptions): Promise<RerankerWorker>;
-  rerank<M = unknown>(query: string, passages: ReadonlyArray<Passage>, options?: RerankOptions): Promise<RerankResult<M>[]>;
-  tokenize(query: string, passage: string): Promise<Encoding>;
-  scoreIds(sequences: ReadonlyArray<ReadonlyArray<number> | Int32Array>): Promise<number[]>;
-  info(): Info;
-  readonly disposed: boolean;
-  /** Stops the worker; pending and later calls reject with code `disposed`. */
-  dispose(): void;
-  [Symbol.dispose](): void;
 }
+export interface RerankerWorker extends RerankerApi {}
 
 /** Removes every model this package stored in the browser Cache API. */
 export function clearCache(): Promise<void>;

@@ -63,7 +63,7 @@ r.dispose();
 
 test('a tsc --strict consumer type-checks', () => {
   const app = path.join(tmp, 'app');
-  writeFileSync(path.join(app, 'consumer.ts'), `import { Reranker, RerankerWorker, IndorerankError, clearCache, type RerankResult, type Info, type LoadOptions } from 'indorerank';
+  writeFileSync(path.join(app, 'consumer.ts'), `import { Reranker, RerankerWorker, IndorerankError, clearCache, type RerankResult, type Info, type LoadOptions, type RerankerApi } from 'indorerank';
 const options: LoadOptions = { maxLength: 128, threads: 0, cache: false, onProgress: (loaded: number, total: number) => void (loaded / total) };
 async function main(): Promise<void> {
   const r: Reranker = await Reranker.load(new URL('https://example.invalid/m.int8.safetensors'), options);
@@ -74,6 +74,8 @@ async function main(): Promise<void> {
   const kernel: string = info.kernel;
   const ids: number[] = (await r.tokenize('q', 'p')).inputIds;
   using w = await RerankerWorker.load(new Uint8Array(8));
+  const either: RerankerApi = Math.random() > 0.5 ? w : r;
+  void either;
   await w.rerank('q', []);
   r.dispose();
   await clearCache();
