@@ -69,11 +69,13 @@ async function openUrl(url, { cache }) {
   } catch (e) {
     throw new IndorerankError(`could not fetch ${url}: ${e && e.message ? e.message : e}`, 'fetch_failed');
   }
-  if (store && res.ok) {
-    // The cache gets its own copy of the stream; a failure to store loses nothing.
-    store.put(url, res.clone()).catch(() => {});
-  }
-  return fromResponse(res, url);
+  if (!store || !res.ok) return fromResponse(res, url);
+  // The cache gets its own copy of the stream (cloned before the body is
+  // read); the load finishes once it is stored, so a reload finds it, and a
+  // failure to store loses nothing.
+  const stored = store.put(url, res.clone()).catch(() => {});
+  const opened = fromResponse(res, url);
+  return { total: opened.total, chunks: (async function* () { yield* opened.chunks; await stored; })() };
 }
 
 /**
