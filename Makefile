@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native wasm test test-native test-wasm test-js test-browser bench-wasm asan tsan fuzz bench-native demo fixtures-full clean
+.PHONY: all setup native wasm arm64 test-arm64 test test-native test-wasm test-js test-browser bench-wasm asan tsan fuzz bench-native demo fixtures-full clean
 
 all: native
 
@@ -30,10 +30,24 @@ wasm: setup
 	NODE_PATH=/usr/share/nodejs cmake --build $(BUILD)/wasm-mt -j $(JOBS)
 	bash tools/copy_wasm.sh $(BUILD) js/dist
 
+# aarch64 (Raspberry Pi 4/5, ARM64 boards) with Debian's cross toolchain;
+# sentencepiece cross-built from its Debian source. CLI: build/arm64/bin/indorerank.
+arm64: setup
+	bash tools/build_deps.sh arm64 $(BUILD)
+	cmake -S . -B $(BUILD)/arm64 -DCMAKE_BUILD_TYPE=Release \
+	  -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/embedded/cmake/aarch64-linux-gnu.cmake \
+	  -DINDORERANK_DEPS_DIR=$(CURDIR)/$(BUILD)/deps/arm64 -DINDORERANK_NATIVE_FIXTURES=$(CURDIR)/$(FIXTURES) \
+	  -DNATIVE_CLI=$(CURDIR)/$(CLI) >/dev/null
+	cmake --build $(BUILD)/arm64 -j $(JOBS)
+
+# Every suite under qemu on a Cortex-A72 (Pi 4) and a Cortex-A76 (Pi 5).
+test-arm64: test-native arm64
+	cd $(BUILD)/arm64 && ctest --output-on-failure -j $(JOBS)
+
 # Every test suite: Catch2 suites, CLI contract, parity with onnxruntime-node
 # (tiny and full shape), bounded fuzzing of the parsers, the threaded suites
 # under ThreadSanitizer, then the native suite again under ASan + UBSan.
-test: test-native test-wasm test-js test-browser fuzz tsan asan
+test: test-native test-wasm test-js test-browser test-arm64 fuzz tsan asan
 
 test-native: native
 	cd $(BUILD)/native && ctest --output-on-failure -j $(JOBS)

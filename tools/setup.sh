@@ -13,6 +13,7 @@ APT_PACKAGES=(
   clang libclang-rt-14-dev
   nodejs npm
   emscripten chromium dpkg-dev
+  crossbuild-essential-arm64 qemu-user-static
 )
 
 SUDO=""

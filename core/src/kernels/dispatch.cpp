@@ -2,6 +2,11 @@
 // files were compiled) and from the CPU at run time (never from flags alone).
 #include "kernels.hpp"
 
+#if defined(INDORERANK_HAVE_NEON)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
+
 namespace indorerank::kernels {
 
 std::vector<const KernelTable*> available() {
@@ -13,6 +18,11 @@ std::vector<const KernelTable*> available() {
 #endif
 #if defined(INDORERANK_HAVE_AVX2)
   if (__builtin_cpu_supports("avx2")) out.push_back(&kAvx2Kernel);
+#endif
+#if defined(INDORERANK_HAVE_NEON)
+  // The kernel's hardware capabilities, as the CPU (or qemu's -cpu) reports them.
+  if (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) out.push_back(&kNeonDotprodKernel);
+  out.push_back(&kNeonKernel);  // Advanced SIMD is part of every ARMv8-A core
 #endif
 #if defined(INDORERANK_HAVE_WASM_SIMD128)
   // A wasm module built with SIMD128 does not even validate on an engine

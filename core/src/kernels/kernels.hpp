@@ -71,6 +71,10 @@ extern const KernelTable kAvx512VnniKernel;
 #if defined(INDORERANK_HAVE_WASM_SIMD128)
 extern const KernelTable kWasmSimd128Kernel;
 #endif
+#if defined(INDORERANK_HAVE_NEON)
+extern const KernelTable kNeonKernel;         // every ARMv8-A core
+extern const KernelTable kNeonDotprodKernel;  // ARMv8.2-A dot product (sdot)
+#endif
 
 /// Kernels this build has and this CPU runs, best first ("ref" is always last).
 std::vector<const KernelTable*> available();

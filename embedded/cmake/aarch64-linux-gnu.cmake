@@ -1,0 +1,17 @@
+# Cross build for 64-bit ARM Linux (Raspberry Pi 4/5 and other ARM64 boards)
+# with Debian's cross toolchain (crossbuild-essential-arm64). Programs run
+# here under qemu-aarch64-static; INDORERANK_QEMU_CPU pins the emulated core
+# (cortex-a72: NEON without dotprod, like a Pi 4; cortex-a76: with dotprod, a Pi 5).
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR aarch64)
+set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
+set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
+set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu)
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+if(NOT INDORERANK_QEMU_CPU)
+  set(INDORERANK_QEMU_CPU cortex-a72)
+endif()
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64-static -L /usr/aarch64-linux-gnu -cpu ${INDORERANK_QEMU_CPU})
