@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native wasm arm64 test-arm64 test test-native test-wasm test-js test-browser bench-wasm asan tsan fuzz bench-native demo fixtures-full clean
+.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser bench-wasm asan tsan fuzz bench-native demo fixtures-full clean
 
 all: native
 
@@ -44,10 +44,20 @@ arm64: setup
 test-arm64: test-native arm64
 	cd $(BUILD)/arm64 && ctest --output-on-failure -j $(JOBS)
 
+# Debian packages (CLI, shared library, headers, pkg-config, systemd unit)
+# for amd64 and arm64, in build/native and build/arm64.
+package: native arm64
+	cd $(BUILD)/native && cpack >/dev/null && ls $(CURDIR)/$(BUILD)/native/indorerank_*_amd64.deb
+	cd $(BUILD)/arm64 && cpack >/dev/null && ls $(CURDIR)/$(BUILD)/arm64/indorerank_*_arm64.deb
+
+test-package: test-native package
+	/usr/bin/python3 tests/packaging/test_deb.py $(BUILD)/native/indorerank_0.1.0_amd64.deb \
+	  $(BUILD)/arm64/indorerank_0.1.0_arm64.deb $(FIXTURES)/tiny.int8.safetensors
+
 # Every test suite: Catch2 suites, CLI contract, parity with onnxruntime-node
 # (tiny and full shape), bounded fuzzing of the parsers, the threaded suites
 # under ThreadSanitizer, then the native suite again under ASan + UBSan.
-test: test-native test-wasm test-js test-browser test-arm64 fuzz tsan asan
+test: test-native test-wasm test-js test-browser test-arm64 test-package fuzz tsan asan
 
 test-native: native
 	cd $(BUILD)/native && ctest --output-on-failure -j $(JOBS)
