@@ -57,9 +57,10 @@ std::string clean_etag(std::string e) {
   return e;
 }
 
+// Size of a regular file, -1 when there is none.
 long long file_size(const std::string& path) {
   struct stat st;
-  return stat(path.c_str(), &st) == 0 ? static_cast<long long>(st.st_size) : -1;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? static_cast<long long>(st.st_size) : -1;
 }
 
 Status make_dirs(const std::string& dir) {
@@ -98,7 +99,7 @@ class ProgressBar {
       return;
     }
     const int step = total_ > 0 ? static_cast<int>(10 * done / total_) : static_cast<int>(done >> 23);
-    if (final || step > last_step_) {
+    if ((final && step != last_step_) || step > last_step_) {
       last_step_ = step;
       if (total_ > 0)
         std::fprintf(stderr, "  %s: %d%% (%s of %s)\n", name_.c_str(), static_cast<int>(100 * done / total_),
