@@ -9,7 +9,7 @@ APT_PACKAGES=(
   build-essential cmake pkg-config git
   libsentencepiece-dev sentencepiece python3-sentencepiece
   python3-numpy python3-onnx
-  catch2
+  catch2 libcpp-httplib-dev
   clang libclang-rt-14-dev
   nodejs npm
   emscripten chromium dpkg-dev

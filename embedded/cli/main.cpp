@@ -1,4 +1,4 @@
-// indorerank: command-line tool (rank, tokenize, score, convert, info, bench).
+// indorerank: command-line tool (rank, tokenize, score, convert, info, bench, serve, fetch).
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -12,6 +12,10 @@ int cmd_score(int argc, char** argv);
 int cmd_convert(int argc, char** argv);
 int cmd_info(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
+#ifdef INDORERANK_HTTP
+int cmd_serve(int argc, char** argv);
+int cmd_fetch(int argc, char** argv);
+#endif
 }  // namespace indorerank::cli
 
 namespace {
@@ -31,6 +35,20 @@ const char* kUsage =
     "  indorerank convert HF_MODEL_DIR OUT.int8.safetensors\n"
     "  indorerank info [MODEL] [--threads N] [--kernel NAME]\n"
     "  indorerank bench -m MODEL --ids FILE [--group 100] [--runs 3] [--threads N]\n"
+#ifdef INDORERANK_HTTP
+    "  indorerank serve -m MODEL [--host 127.0.0.1] [--port 8080] [--workers 1] [--threads N]\n"
+    "                   [--memory-limit MIB] [--max-length N] [--chunk] [--model-name NAME]\n"
+    "                   [--max-body-bytes 8388608] [--max-documents 1000] [--max-document-chars 100000]\n"
+    "      POST /v1/rerank {query, documents: [string | {text}], top_n?, return_documents?, model?}\n"
+    "      -> {model, results: [{index, relevance_score, truncated, document?: {text}}], usage}; GET /health.\n"
+    "      --memory-limit caps the whole server and is split over --workers; --threads is per worker\n"
+    "      (0: hardware threads / workers). --port 0 picks a free port. SIGINT/SIGTERM stop it.\n"
+    "  indorerank fetch [REPO_ID] [--dir DIR] [--revision main] [--base-url URL]\n"
+    "      Downloads config.json, sentencepiece.bpe.model, model.safetensors (and onnx/model.onnx when\n"
+    "      present) from {URL}/{REPO_ID}/resolve/{revision}/, resuming .part files and checking sha256\n"
+    "      etags, then writes DIR/model.int8.safetensors. REPO_ID defaults to madebyaris/rerank-indonesia,\n"
+    "      DIR to the repo name, URL to $INDORERANK_HUB_URL or the Hugging Face Hub.\n"
+#endif
     "\n"
     "--threads defaults to 0: one engine thread per hardware thread.\n";
 }  // namespace
@@ -48,5 +66,9 @@ int main(int argc, char** argv) {
   if (cmd == "convert") return cmd_convert(argc, argv);
   if (cmd == "info") return cmd_info(argc, argv);
   if (cmd == "bench") return cmd_bench(argc, argv);
+#ifdef INDORERANK_HTTP
+  if (cmd == "serve") return cmd_serve(argc, argv);
+  if (cmd == "fetch") return cmd_fetch(argc, argv);
+#endif
   return usage_error("unknown command '" + cmd + "'");
 }
