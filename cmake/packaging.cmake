@@ -23,6 +23,9 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "aarch64|arm64")
   set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE arm64)
   # sentencepiece is linked in statically (cross-built), so only the C/C++ runtime remains.
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1")
+  if(INDORERANK_HAVE_HTTP)  # serve and fetch (Debian's shared cpp-httplib)
+    string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libcpp-httplib0.11 (>= 0.11.4)")
+  endif()
 else()
   set(CPACK_DEBIAN_PACKAGE_ARCHITECTURE amd64)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # libsentencepiece0, libc6, libstdc++6, ...

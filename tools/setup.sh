@@ -14,10 +14,17 @@ APT_PACKAGES=(
   nodejs npm
   emscripten chromium dpkg-dev
   crossbuild-essential-arm64 qemu-user-static
+  libcpp-httplib-dev:arm64
 )
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+# The aarch64 cross build links Debian's arm64 -dev packages (multiarch).
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "setup: enabling the arm64 architecture for cross-build libraries"
+  $SUDO dpkg --add-architecture arm64
+fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

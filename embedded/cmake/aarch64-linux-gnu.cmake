@@ -15,3 +15,9 @@ if(NOT INDORERANK_QEMU_CPU)
   set(INDORERANK_QEMU_CPU cortex-a72)
 endif()
 set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64-static -L /usr/aarch64-linux-gnu -cpu ${INDORERANK_QEMU_CPU})
+# Debian multiarch: arm64 -dev packages (e.g. libcpp-httplib-dev:arm64) live
+# in /usr/lib/aarch64-linux-gnu, which the cross compiler searches; pkg-config
+# must read their .pc files, and find_library must look there too.
+set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig)
+list(APPEND CMAKE_FIND_ROOT_PATH /)
+set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
