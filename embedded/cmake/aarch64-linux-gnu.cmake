@@ -14,7 +14,17 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 if(NOT INDORERANK_QEMU_CPU)
   set(INDORERANK_QEMU_CPU cortex-a72)
 endif()
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64-static -L /usr/aarch64-linux-gnu -cpu ${INDORERANK_QEMU_CPU})
+# The arm64 runtime qemu loads programs with: Debian's multiarch libc6:arm64
+# (installed with libcpp-httplib-dev:arm64) where present, since programs
+# linking arm64 -dev libraries need that very libc; else the cross toolchain's.
+# Never mix the two: ld.so of one with libc.so.6 of the other hangs in
+# pthread_create.
+if(EXISTS /lib/ld-linux-aarch64.so.1)
+  set(INDORERANK_QEMU_LD_PREFIX /)
+else()
+  set(INDORERANK_QEMU_LD_PREFIX /usr/aarch64-linux-gnu)
+endif()
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64-static -L ${INDORERANK_QEMU_LD_PREFIX} -cpu ${INDORERANK_QEMU_CPU})
 # Debian multiarch: arm64 -dev packages (e.g. libcpp-httplib-dev:arm64) live
 # in /usr/lib/aarch64-linux-gnu, which the cross compiler searches; pkg-config
 # must read their .pc files, and find_library must look there too.
