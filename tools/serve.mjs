@@ -15,15 +15,17 @@ const TYPES = {
 };
 
 /**
- * @param {{ mounts: Record<string, string>, isolated?: boolean, port?: number, headers?: Record<string, string> }} o
- *   mounts: URL prefix (ending in '/') -> folder
+ * @param {{ mounts: Record<string, string>, isolated?: boolean, port?: number, headers?: Record<string, string>,
+ *           chunkedQuery?: boolean }} o
+ *   mounts: URL prefix (ending in '/') -> folder; chunkedQuery: a request
+ *   with ?chunked gets no Content-Length (a chunked response), for tests
  * @returns {Promise<{ url: string, close: () => Promise<void>, requests: string[] }>}
  */
-export async function startServer({ mounts, isolated = true, port = 0, headers = {} }) {
+export async function startServer({ mounts, isolated = true, port = 0, headers = {}, chunkedQuery = false }) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const requests = [];
   const server = http.createServer((req, res) => {
-    const { pathname } = new URL(req.url, 'http://localhost');
+    const { pathname, searchParams } = new URL(req.url, 'http://localhost');
     requests.push(pathname);
     const prefix = prefixes.find((p) => pathname.startsWith(p));
     const root = prefix && path.resolve(mounts[prefix]);
@@ -43,6 +45,7 @@ export async function startServer({ mounts, isolated = true, port = 0, headers =
       'cache-control': 'no-cache',
       ...headers,
     };
+    if (chunkedQuery && searchParams.has('chunked')) delete h['content-length'];
     if (isolated) {
       h['cross-origin-opener-policy'] = 'same-origin';
       h['cross-origin-embedder-policy'] = 'require-corp';

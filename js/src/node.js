@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Reranker } from './reranker.js';
 import { RerankerWorker } from './worker-client.js';
-import { IndorerankError } from './errors.js';
+import { IndorerankError, unwrap } from './errors.js';
 
 const require = createRequire(import.meta.url);
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
@@ -74,7 +74,6 @@ RerankerWorker._spawn = async () => {
 /** Converts a Hugging Face model folder to one int8 model file (runs the core's converter). */
 export async function convert(hfDir, outPath) {
   const mod = await loadModule('single', { threadPoolSize: 0 });
-  const { unwrap } = await import('./errors.js');
   unwrap(mod.convert(path.resolve(hfDir), path.resolve(outPath)));
 }
 

@@ -3,7 +3,7 @@
 // both backends see identical ids and return the same result shape.
 import { IndorerankError, unwrap } from './errors.js';
 import { openSource, readAll } from './source.js';
-import { chooseThreads, requireWasmSimd } from './wasm-engine.js';
+import { chooseThreads, fillBuffer, requireWasmSimd } from './wasm-engine.js';
 
 async function importOrt(given) {
   let ort = given;
@@ -25,11 +25,8 @@ export async function createOrtEngine(platform, source, o) {
   ort.env.wasm.numThreads = choice.threads;
   const maxLength = o.maxLength ?? 256;
 
-  const spm = await readAll(await openSource(o.tokenizer, o, platform.source));
   const mod = await platform.loadModule('single', { threadPoolSize: 0 });
-  const buf = new mod.ModelBuffer(spm.byteLength);
-  if (!buf.ok()) throw new IndorerankError('cannot allocate memory for the tokenizer', 'resource_exhausted');
-  mod.HEAPU8.set(spm, buf.ptr());
+  const buf = await fillBuffer(mod, await openSource(o.tokenizer, o, platform.source));
   const tokenizer = new mod.WasmTokenizer();
   try {
     unwrap(tokenizer.load(buf, maxLength));

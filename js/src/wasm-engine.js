@@ -2,7 +2,7 @@
 // reranker gets its own module instance (compiled once, instantiated per
 // reranker), so dispose() gives all its memory back.
 import { IndorerankError, unwrap } from './errors.js';
-import { openSource, withProgress } from './source.js';
+import { openSource, readAll, withProgress } from './source.js';
 
 // The smallest module using SIMD128 (a function returning i8x16.splat of 0),
 // encoded by hand from the binary format: engines without SIMD reject it.
@@ -37,7 +37,7 @@ export function chooseThreads(platform, requested) {
 }
 
 /** Copies a source into a fresh ModelBuffer in the module's memory. */
-async function fillBuffer(mod, opened, onProgress) {
+export async function fillBuffer(mod, opened, onProgress) {
   const alloc = (n) => {
     const buf = new mod.ModelBuffer(n);
     if (!buf.ok()) {
@@ -46,13 +46,12 @@ async function fillBuffer(mod, opened, onProgress) {
     }
     return buf;
   };
-  const chunks = withProgress(opened, onProgress);
   if (opened.total != null) {
     // Known size: stream straight into wasm memory, no second copy in JS.
     const buf = alloc(opened.total);
     let off = 0;
     try {
-      for await (const c of chunks) {
+      for await (const c of withProgress(opened, onProgress)) {
         if (off + c.byteLength > opened.total) throw new IndorerankError('the model source sent more bytes than it announced', 'data_loss');
         mod.HEAPU8.set(c, buf.ptr() + off); // HEAPU8 is re-read: memory may have grown
         off += c.byteLength;
@@ -64,12 +63,9 @@ async function fillBuffer(mod, opened, onProgress) {
     }
     return buf;
   }
-  const parts = [];
-  let n = 0;
-  for await (const c of chunks) { parts.push(c); n += c.byteLength; }
-  const buf = alloc(n);
-  let off = 0;
-  for (const c of parts) { mod.HEAPU8.set(c, buf.ptr() + off); off += c.byteLength; }
+  const bytes = await readAll(opened, onProgress);
+  const buf = alloc(bytes.byteLength);
+  mod.HEAPU8.set(bytes, buf.ptr());
   return buf;
 }
 

@@ -1,8 +1,7 @@
 // Shared by the JS suites: where the fixtures, the package and the native CLI are.
-import http from 'node:http';
-import { createReadStream, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServer } from '../../tools/serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ROOT = path.resolve(here, '..', '..');
@@ -19,29 +18,13 @@ export const PASSAGES = [
 ];
 
 /**
- * A loopback HTTP server for `dir`: serves files with Content-Length (or
- * chunked without it when the path has ?chunked), 404 otherwise.
- * Returns { url, close, requests }.
+ * A loopback HTTP server for `dir` (tools/serve.mjs, no isolation headers):
+ * files with Content-Length, or chunked without it when the URL has ?chunked;
+ * 404 otherwise. Returns { url (no trailing slash), close, requests }.
  */
 export async function serveDir(dir) {
-  const requests = [];
-  const server = http.createServer((req, res) => {
-    const u = new URL(req.url, 'http://x');
-    requests.push(u.pathname);
-    const file = path.join(dir, decodeURIComponent(u.pathname));
-    let st;
-    try { st = statSync(file); } catch { res.writeHead(404).end('not found'); return; }
-    const headers = { 'content-type': 'application/octet-stream' };
-    if (!u.searchParams.has('chunked')) headers['content-length'] = String(st.size);
-    res.writeHead(200, headers);
-    createReadStream(file).pipe(res);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${server.address().port}`,
-    requests,
-    close: () => new Promise((r) => server.close(r)),
-  };
+  const s = await startServer({ mounts: { '/': dir }, isolated: false, chunkedQuery: true });
+  return { ...s, url: s.url.replace(/\/$/, '') };
 }
 
 /** Deep copy through JSON, to prove inputs were not modified. */
