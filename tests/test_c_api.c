@@ -1,8 +1,9 @@
-/* The C API, compiled as C: loads the tiny fixture, ranks, tokenizes, and
- * checks that errors come back as codes with messages. */
+/* The C API, compiled as C: loads the tiny fixture, ranks, tokenizes, runs
+ * the BM25 index, and checks that errors come back as codes with messages. */
 #include <indorerank/indorerank.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int failures = 0, checks = 0;
@@ -84,6 +85,45 @@ int main(int argc, char** argv) {
   CHECK(strstr(ir_last_error(), "chunk_overlap") != NULL);
   CHECK(strcmp(ir_status_name(IR_DATA_LOSS), "data_loss") == 0);
   ir_free(r);
+
+  /* BM25: add, search, remove, snapshot, errors. */
+  ir_bm25_params bp = ir_bm25_default_params();
+  CHECK(bp.k1 == 1.2 && bp.b == 0.75 && bp.stem == 1 && bp.remove_stopwords == 1);
+  bp.b = 2.0;
+  ir_bm25* ix = NULL;
+  CHECK(ir_bm25_new(&bp, &ix) == IR_INVALID_ARGUMENT && ix == NULL);
+  CHECK(strstr(ir_last_error(), "0 <= b <= 1") != NULL);
+  CHECK(ir_bm25_new(NULL, &ix) == IR_OK && ix != NULL);
+  if (!ix) return 1;
+  CHECK(ir_bm25_add(ix, "paspor", "Pembuatan paspor bisa diantre secara daring.") == IR_OK);
+  CHECK(ir_bm25_add(ix, "rendang", "Rendang berasal dari Sumatera Barat.") == IR_OK);
+  CHECK(ir_bm25_add(ix, "ktp", "Perekaman KTP elektronik dilakukan di kantor kecamatan.") == IR_OK);
+  CHECK(ir_bm25_add(ix, "paspor", "lagi") == IR_INVALID_ARGUMENT);
+  CHECK(ir_bm25_size(ix) == 3);
+  ir_bm25_hits* hits = NULL;
+  CHECK(ir_bm25_search(ix, "membuat paspor baru", 10, &hits) == IR_OK);
+  CHECK(ir_bm25_hits_count(hits) == 1);
+  CHECK(strcmp(ir_bm25_hits_id(hits, 0), "paspor") == 0 && ir_bm25_hits_score(hits, 0) > 0.0);
+  CHECK(strcmp(ir_bm25_hits_id(hits, 5), "") == 0);
+  ir_bm25_hits_free(hits);
+  CHECK(ir_bm25_remove(ix, "paspor") == IR_OK);
+  CHECK(ir_bm25_remove(ix, "paspor") == IR_NOT_FOUND);
+  size_t need = 0;
+  CHECK(ir_bm25_serialize(ix, NULL, 0, &need) == IR_RESOURCE_EXHAUSTED && need > 8);
+  uint8_t* snap = (uint8_t*)malloc(need);
+  size_t got = 0;
+  CHECK(ir_bm25_serialize(ix, snap, need, &got) == IR_OK && got == need);
+  ir_bm25* back = NULL;
+  CHECK(ir_bm25_load(snap, need, &back) == IR_OK && ir_bm25_size(back) == 2);
+  CHECK(ir_bm25_search(back, "kartu tanda penduduk KTP", 0, &hits) == IR_OK);
+  CHECK(ir_bm25_hits_count(hits) == 1 && strcmp(ir_bm25_hits_id(hits, 0), "ktp") == 0);
+  ir_bm25_hits_free(hits);
+  ir_bm25_free(back);
+  back = NULL;
+  CHECK(ir_bm25_load(snap, need - 1, &back) == IR_DATA_LOSS && back == NULL);
+  CHECK(strstr(ir_last_error(), "truncated") != NULL);
+  free(snap);
+  ir_bm25_free(ix);
 
   printf("%d passed, %d failed\n", checks - failures, failures);
   return failures == 0 ? 0 : 1;

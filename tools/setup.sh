@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   build-essential cmake pkg-config git
-  libsentencepiece-dev sentencepiece python3-sentencepiece
+  libsentencepiece-dev sentencepiece python3-sentencepiece libstemmer-dev
   python3-numpy python3-onnx
   catch2 libcpp-httplib-dev
   clang libclang-rt-14-dev
@@ -48,7 +48,7 @@ fi
 # packages: add deb-src entries mirroring the configured archive, then fetch
 # into the ignored third_party/src/. Built by tools/build_deps.sh, never committed.
 SRC_DIR=third_party/src
-SRC_PACKAGES=(sentencepiece)
+SRC_PACKAGES=(sentencepiece snowball)
 need_src=()
 for p in "${SRC_PACKAGES[@]}"; do
   ls -d "$SRC_DIR/$p"-*/ >/dev/null 2>&1 || need_src+=("$p")

@@ -3,9 +3,11 @@
 
 #include <string>
 
+#include "c_api_error.hpp"
 #include "indorerank/indorerank.hpp"
 
-using indorerank::Status;
+using indorerank::c_api::fail;
+using indorerank::c_api::succeed;
 
 struct ir_reranker {
   std::unique_ptr<indorerank::Reranker> impl;
@@ -13,18 +15,6 @@ struct ir_reranker {
 };
 
 namespace {
-
-thread_local std::string g_last_error;
-
-ir_status fail(const Status& s) {
-  g_last_error = s.message();
-  return static_cast<ir_status>(s.code());
-}
-
-ir_status fail(ir_status code, const char* message) {
-  g_last_error = message;
-  return code;
-}
 
 indorerank::LoadOptions to_options(const ir_load_params* p) {
   indorerank::LoadOptions o;
@@ -43,8 +33,7 @@ ir_status finish_load(indorerank::StatusOr<std::unique_ptr<indorerank::Reranker>
   h->impl = std::move(r).value();
   h->kernel = h->impl->info().kernel;
   *out = h;
-  g_last_error.clear();
-  return IR_OK;
+  return succeed();
 }
 
 }  // namespace
@@ -92,7 +81,7 @@ ir_status ir_rerank(ir_reranker* r, const char* query, const char* const* passag
   std::vector<std::string> ps;
   ps.reserve(count);
   for (size_t i = 0; i < count; ++i) {
-    if (!passages[i]) return fail(IR_INVALID_ARGUMENT, ("ir_rerank: passage " + std::to_string(i) + " is NULL").c_str());
+    if (!passages[i]) return fail(IR_INVALID_ARGUMENT, "ir_rerank: passage " + std::to_string(i) + " is NULL");
     ps.emplace_back(passages[i]);
   }
   const ir_rerank_params p = params ? *params : ir_rerank_default_params();
@@ -107,8 +96,7 @@ ir_status ir_rerank(ir_reranker* r, const char* query, const char* const* passag
     results[i] = ir_result{x.index, x.score, x.logit, x.truncated ? 1 : 0, x.chunks};
   }
   *written = res->size();
-  g_last_error.clear();
-  return IR_OK;
+  return succeed();
 }
 
 ir_status ir_tokenize(ir_reranker* r, const char* query, const char* passage, int32_t* ids, size_t capacity,
@@ -117,19 +105,18 @@ ir_status ir_tokenize(ir_reranker* r, const char* query, const char* passage, in
   auto e = r->impl->tokenize(query, passage);
   if (!e.ok()) return fail(e.status());
   if (e->input_ids.size() > capacity)
-    return fail(IR_INVALID_ARGUMENT, ("ir_tokenize: need room for " + std::to_string(e->input_ids.size()) + " ids").c_str());
+    return fail(IR_INVALID_ARGUMENT, "ir_tokenize: need room for " + std::to_string(e->input_ids.size()) + " ids");
   std::copy(e->input_ids.begin(), e->input_ids.end(), ids);
   *len = e->input_ids.size();
   if (truncated) *truncated = e->truncated() ? 1 : 0;
-  g_last_error.clear();
-  return IR_OK;
+  return succeed();
 }
 
 const char* ir_kernel_name(const ir_reranker* r) { return r ? r->kernel.c_str() : ""; }
 
 uint64_t ir_peak_bytes(const ir_reranker* r) { return r ? r->impl->info().peak_bytes : 0; }
 
-const char* ir_last_error(void) { return g_last_error.c_str(); }
+const char* ir_last_error(void) { return indorerank::c_api::last_error().c_str(); }
 
 const char* ir_status_name(ir_status s) { return indorerank::status_code_name(static_cast<indorerank::StatusCode>(s)); }
 

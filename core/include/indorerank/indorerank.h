@@ -97,6 +97,59 @@ const char* ir_kernel_name(const ir_reranker* r);
 /** Largest working memory used so far, in bytes. */
 uint64_t ir_peak_bytes(const ir_reranker* r);
 
+/* ---- BM25 first stage ----------------------------------------------------
+ * An in-memory index of passages by id with Indonesian analysis (Snowball's
+ * Indonesian stemmer, the project's stopwords) and Okapi BM25; see
+ * indorerank/bm25.hpp for the analysis and the formula. The index keeps ids,
+ * not texts. Searching may run on several threads at once; adding and
+ * removing need exclusive access.
+ *
+ *   ir_bm25* ix = NULL;
+ *   ir_bm25_new(NULL, &ix);
+ *   ir_bm25_add(ix, "p1", "Pembuatan paspor bisa diantre secara daring.");
+ *   ir_bm25_hits* hits = NULL;
+ *   if (ir_bm25_search(ix, "membuat paspor", 10, &hits) == IR_OK)
+ *     for (size_t i = 0; i < ir_bm25_hits_count(hits); ++i)
+ *       printf("%s %.3f\n", ir_bm25_hits_id(hits, i), ir_bm25_hits_score(hits, i));
+ *   ir_bm25_hits_free(hits);
+ *   ir_bm25_free(ix);
+ */
+typedef struct ir_bm25 ir_bm25;
+typedef struct ir_bm25_hits ir_bm25_hits;
+
+typedef struct ir_bm25_params {
+  double k1;                /* term-frequency saturation, >= 0 (1.2) */
+  double b;                 /* length normalisation, 0..1 (0.75) */
+  int32_t stem;             /* 1: Snowball Indonesian stemmer (1) */
+  int32_t remove_stopwords; /* 1: drop Indonesian stopwords (1) */
+} ir_bm25_params;
+
+/** Defaults as documented on ir_bm25_params. */
+ir_bm25_params ir_bm25_default_params(void);
+/** A new empty index; params may be NULL for the defaults. Free with ir_bm25_free. */
+ir_status ir_bm25_new(const ir_bm25_params* params, ir_bm25** out);
+void ir_bm25_free(ir_bm25* index);
+/** Adds a passage; IR_INVALID_ARGUMENT when the id is empty or already present. */
+ir_status ir_bm25_add(ir_bm25* index, const char* id, const char* text);
+/** Removes a passage; IR_NOT_FOUND when the id is not in the index. */
+ir_status ir_bm25_remove(ir_bm25* index, const char* id);
+/** Passages in the index. */
+size_t ir_bm25_size(const ir_bm25* index);
+/** The best top_k passages (0: all that match), best first, into *out, which
+ * the caller frees with ir_bm25_hits_free. */
+ir_status ir_bm25_search(const ir_bm25* index, const char* query, size_t top_k, ir_bm25_hits** out);
+size_t ir_bm25_hits_count(const ir_bm25_hits* hits);
+/** Id of hit i (< count); valid until ir_bm25_hits_free. */
+const char* ir_bm25_hits_id(const ir_bm25_hits* hits, size_t i);
+double ir_bm25_hits_score(const ir_bm25_hits* hits, size_t i);
+void ir_bm25_hits_free(ir_bm25_hits* hits);
+/** Writes a snapshot (see Bm25Index::serialize) into buffer when capacity
+ * suffices; *size always receives the snapshot's size, so a first call with
+ * capacity 0 asks for it (and returns IR_RESOURCE_EXHAUSTED). */
+ir_status ir_bm25_serialize(const ir_bm25* index, uint8_t* buffer, size_t capacity, size_t* size);
+/** An index from a snapshot; IR_DATA_LOSS with the reason when it is not one. */
+ir_status ir_bm25_load(const uint8_t* data, size_t size, ir_bm25** out);
+
 /** Message of the calling thread's last failure ("" when none). */
 const char* ir_last_error(void);
 /** Short name of a status, e.g. "data_loss". */
