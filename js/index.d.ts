@@ -214,6 +214,70 @@ export declare class RerankerWorker {
 }
 export interface RerankerWorker extends RerankerApi {}
 
+/** Options of a {@link Bm25Index}. */
+export interface Bm25Options {
+  /** Term-frequency saturation, >= 0. Default 1.2. */
+  k1?: number;
+  /** Length normalisation, 0 (none) to 1 (full). Default 0.75. */
+  b?: number;
+  /** Reduce words with Snowball's Indonesian stemmer ("pembangunan" -> "bangun"). Default true. */
+  stem?: boolean;
+  /** Drop the project's Indonesian stopwords ("yang", "dan", "bagaimana", ...). Default true. */
+  removeStopwords?: boolean;
+}
+
+/** One BM25 match. */
+export interface Bm25Hit {
+  /** The id the passage was added with. */
+  id: string;
+  /** Okapi BM25 score, > 0. */
+  score: number;
+}
+
+/**
+ * The BM25 first stage: an in-memory index of passages by id with Indonesian
+ * analysis (Unicode words, lower case, stopwords, Snowball's Indonesian
+ * stemmer) and Okapi BM25 scoring, the same code as the C++ core. The index
+ * keeps ids, not texts: keep your own id -> text map to rerank the hits.
+ * Methods are synchronous once the index exists.
+ *
+ * ```js
+ * const index = await Bm25Index.create();
+ * index.addAll(docs.map((d) => ({ id: d.id, text: d.text })));
+ * const hits = index.search('syarat membuat paspor', { topK: 100 });
+ * const ranked = await reranker.rerank('syarat membuat paspor', hits.map((h) => byId.get(h.id)));
+ * ```
+ */
+export declare class Bm25Index {
+  private constructor();
+  /** A new empty index. */
+  static create(options?: Bm25Options): Promise<Bm25Index>;
+  /** An index from {@link Bm25Index.serialize}'s bytes; rejects with code `data_loss` when they are not a snapshot. */
+  static load(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<Bm25Index>;
+  /** Adds a passage; throws (code `invalid_argument`) when the id is already in the index. */
+  add(id: string, text: string): void;
+  /** Adds many passages, all or none (ids are checked first). */
+  addAll(passages: ReadonlyArray<{ id: string; text: string }>): void;
+  /** Removes a passage; false when the id is not in the index. */
+  remove(id: string): boolean;
+  has(id: string): boolean;
+  /** Passages in the index. */
+  readonly size: number;
+  /** Distinct terms in the index. */
+  readonly termCount: number;
+  /** The options the index scores with. */
+  readonly options: Required<Bm25Options>;
+  /** The best `topK` (default 10; 0 = every match) passages, best first; ties keep insertion order. */
+  search(query: string, options?: { topK?: number }): Bm25Hit[];
+  /** The terms a text is indexed by. */
+  analyze(text: string): string[];
+  /** A snapshot (ids and term counts, not texts) for {@link Bm25Index.load}. */
+  serialize(): Uint8Array;
+  /** Frees the index; later calls throw (code `disposed`). */
+  dispose(): void;
+  [Symbol.dispose](): void;
+}
+
 /** Removes every model this package stored in the browser Cache API. */
 export function clearCache(): Promise<void>;
 

@@ -4,46 +4,9 @@
 #include "args.hpp"
 #include "input.hpp"
 #include "json.hpp"
+#include "passages.hpp"
 
 namespace indorerank::cli {
-namespace {
-
-struct Passage {
-  json::Value id;
-  std::string text;
-};
-
-// JSONL when the first non-blank line is a JSON object, else one passage per
-// non-blank line (ids are then the line's passage number from 0).
-StatusOr<std::vector<Passage>> parse_passages(const std::string& text) {
-  const std::vector<std::string> lines = split_lines(text);
-  bool jsonl = false;
-  for (const auto& l : lines) {
-    const size_t p = l.find_first_not_of(" \t");
-    if (p == std::string::npos) continue;
-    jsonl = l[p] == '{';
-    break;
-  }
-  std::vector<Passage> out;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const std::string& l = lines[i];
-    if (l.find_first_not_of(" \t") == std::string::npos) continue;
-    if (!jsonl) {
-      out.push_back({json::Value::number(static_cast<double>(out.size())), l});
-      continue;
-    }
-    auto v = json::parse(l);
-    if (!v.ok()) return invalid_argument("passages line " + std::to_string(i + 1) + ": " + v.status().message());
-    const json::Value* t = v->find("text");
-    if (!v->is_object() || !t || !t->is_string())
-      return invalid_argument("passages line " + std::to_string(i + 1) + ": expected {\"id\": ..., \"text\": \"...\"}");
-    const json::Value* id = v->find("id");
-    out.push_back({id ? *id : json::Value::number(static_cast<double>(out.size())), t->as_string()});
-  }
-  return out;
-}
-
-}  // namespace
 
 int cmd_rank(int argc, char** argv) {
   std::set<std::string> values = {"model", "query", "passages", "top-k", "chunk-overlap"};

@@ -12,6 +12,8 @@ int cmd_score(int argc, char** argv);
 int cmd_convert(int argc, char** argv);
 int cmd_info(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
+int cmd_search(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
 #ifdef INDORERANK_HTTP
 int cmd_serve(int argc, char** argv);
 int cmd_fetch(int argc, char** argv);
@@ -28,6 +30,12 @@ const char* kUsage =
     "                  [--memory-limit MIB] [--kernel NAME]\n"
     "      --chunk scores a passage longer than max-length in overlapping windows and keeps the best.\n"
     "      FILE (or stdin) holds JSONL {\"id\":..., \"text\":...} or one passage per line.\n"
+    "  indorerank search --corpus FILE -q QUERY [-m MODEL] [--bm25-k 100] [--top-k 10] [--k1 1.2] [--b 0.75]\n"
+    "                    [--json] [--return-documents] [--chunk] [model options as for rank]\n"
+    "      BM25 (Indonesian stemming and stopwords) over FILE, then reranks the BM25 candidates with\n"
+    "      MODEL; without -m it prints the BM25 ranking. FILE is read like rank's --passages.\n"
+    "  indorerank eval --corpus FILE --queries FILE [-m MODEL] [--bm25-k 100] [--k 10] [--json] [--per-query]\n"
+    "      nDCG@k, MRR@k and BM25 recall on JSONL queries {\"id\", \"query\", \"relevance\": {id: grade}}.\n"
     "  indorerank tokenize -m MODEL --query Q --passage P [--max-length N] [--json]\n"
     "  indorerank tokenize -m MODEL --pairs FILE   (JSONL {\"query\",\"passage\"} -> JSONL ids)\n"
     "  indorerank score -m MODEL [--ids FILE] [--max-length N]\n"
@@ -66,6 +74,8 @@ int main(int argc, char** argv) {
   if (cmd == "convert") return cmd_convert(argc, argv);
   if (cmd == "info") return cmd_info(argc, argv);
   if (cmd == "bench") return cmd_bench(argc, argv);
+  if (cmd == "search") return cmd_search(argc, argv);
+  if (cmd == "eval") return cmd_eval(argc, argv);
 #ifdef INDORERANK_HTTP
   if (cmd == "serve") return cmd_serve(argc, argv);
   if (cmd == "fetch") return cmd_fetch(argc, argv);

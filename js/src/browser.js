@@ -1,5 +1,6 @@
 // Entry point for browsers and web workers: the ES module builds of the core,
 // fetched next to this file (or from `wasmBase`, see setWasmBase).
+import { Bm25Index } from './bm25.js';
 import { Reranker } from './reranker.js';
 import { IndorerankError } from './errors.js';
 import { RerankerWorker } from './worker-client.js';
@@ -72,6 +73,7 @@ export const browserPlatform = {
 };
 
 Reranker._platform = browserPlatform;
+Bm25Index._platform = browserPlatform;
 RerankerWorker._baseUrl = globalThis.location?.href;
 RerankerWorker._spawn = async () => {
   const w = new Worker(new URL('./worker-browser.js', import.meta.url), { type: 'module' });
@@ -84,6 +86,7 @@ RerankerWorker._spawn = async () => {
 };
 
 export { Reranker };
+export { Bm25Index };
 export { IndorerankError };
 export { RerankerWorker };
 export { clearCache } from './source.js';

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { Bm25Index } from './bm25.js';
 import { Reranker } from './reranker.js';
 import { RerankerWorker } from './worker-client.js';
 import { IndorerankError, unwrap } from './errors.js';
@@ -61,6 +62,7 @@ export const nodePlatform = {
 };
 
 Reranker._platform = nodePlatform;
+Bm25Index._platform = nodePlatform;
 RerankerWorker._spawn = async () => {
   const w = new Worker(new URL('./worker-node.js', import.meta.url));
   return {
@@ -78,6 +80,7 @@ export async function convert(hfDir, outPath) {
 }
 
 export { Reranker };
+export { Bm25Index };
 export { IndorerankError } from './errors.js';
 export { RerankerWorker };
 export { clearCache } from './source.js';

@@ -11,24 +11,24 @@ const registry = typeof FinalizationRegistry !== 'undefined'
   ? new FinalizationRegistry((engine) => { try { engine.dispose(); } catch { /* already gone */ } })
   : null;
 
-function typeName(v) {
+export function typeName(v) {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   return typeof v;
 }
 
-function checkInt(name, v, min, max) {
+export function checkInt(name, v, min, max) {
   if (v === undefined) return;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
     throw new TypeError(`${name} must be an integer from ${min} to ${max} (got ${typeof v === 'number' ? v : typeName(v)})`);
   }
 }
 
-function checkBool(name, v) {
+export function checkBool(name, v) {
   if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`${name} must be a boolean (got ${typeName(v)})`);
 }
 
-function checkObject(name, v) {
+export function checkObject(name, v) {
   if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) {
     throw new TypeError(`${name} must be an object (got ${typeName(v)})`);
   }

@@ -66,14 +66,17 @@ const std::vector<std::string>& stopwords();
 
 class Bm25Index {
  public:
-  explicit Bm25Index(Bm25Options options = {});
+  /// An empty index with the default options.
+  Bm25Index();
+  /// An empty index; options are not checked here (create() checks them).
+  explicit Bm25Index(Bm25Options options);
   ~Bm25Index();
   Bm25Index(Bm25Index&&) noexcept;
   Bm25Index& operator=(Bm25Index&&) noexcept;
   Bm25Index(const Bm25Index&) = delete;
   Bm25Index& operator=(const Bm25Index&) = delete;
 
-  /// Options must have k1 >= 0 and 0 <= b <= 1; checked by create().
+  /// An empty index; kInvalidArgument unless k1 >= 0 and 0 <= b <= 1.
   static StatusOr<Bm25Index> create(Bm25Options options);
 
   /// Adds a passage. kInvalidArgument for an empty id or an id already in the

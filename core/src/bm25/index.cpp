@@ -72,6 +72,7 @@ bool valid_options(const Bm25Options& o) {
 
 }  // namespace
 
+Bm25Index::Bm25Index() : Bm25Index(Bm25Options{}) {}
 Bm25Index::Bm25Index(Bm25Options options) : impl_(std::make_unique<Impl>()) {
   impl_->options = options;
 }
