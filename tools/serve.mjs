@@ -16,43 +16,63 @@ const TYPES = {
 
 /**
  * @param {{ mounts: Record<string, string>, isolated?: boolean, port?: number, headers?: Record<string, string>,
- *           chunkedQuery?: boolean }} o
+ *           chunkedQuery?: boolean, slow?: { prefix: string, chunkDelayMs: number } }} o
  *   mounts: URL prefix (ending in '/') -> folder; chunkedQuery: a request
- *   with ?chunked gets no Content-Length (a chunked response), for tests
+ *   with ?chunked gets no Content-Length (a chunked response), for tests;
+ *   slow: files under `prefix` are sent in 64 KiB chunks `chunkDelayMs` apart
+ *   (so tests see download progress)
  * @returns {Promise<{ url: string, close: () => Promise<void>, requests: string[] }>}
  */
-export async function startServer({ mounts, isolated = true, port = 0, headers = {}, chunkedQuery = false }) {
+export async function startServer({ mounts, isolated = true, port = 0, headers = {}, chunkedQuery = false, slow = null }) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const requests = [];
+  // `headers` and the isolation headers go on every response, errors included.
+  const withPolicy = (h) => {
+    const out = { ...h, ...headers };
+    if (isolated) {
+      out['cross-origin-opener-policy'] = 'same-origin';
+      out['cross-origin-embedder-policy'] = 'require-corp';
+      out['cross-origin-resource-policy'] = 'same-origin';
+    }
+    return out;
+  };
   const server = http.createServer((req, res) => {
     const { pathname, searchParams } = new URL(req.url, 'http://localhost');
     requests.push(pathname);
     const prefix = prefixes.find((p) => pathname.startsWith(p));
     const root = prefix && path.resolve(mounts[prefix]);
-    let file = root && path.resolve(root, '.' + decodeURIComponent(pathname.slice(prefix.length - 1)));
-    if (!file || !(file === root || file.startsWith(root + path.sep))) { res.writeHead(404).end(); return; }
+    let file;
+    try {
+      file = root && path.resolve(root, '.' + decodeURIComponent(pathname.slice(prefix.length - 1)));
+    } catch { /* a malformed %-escape: not found */ }
+    if (!file || !(file === root || file.startsWith(root + path.sep))) { res.writeHead(404, withPolicy({})).end(); return; }
     let st;
     try {
       st = statSync(file);
       if (st.isDirectory()) { file = path.join(file, 'index.html'); st = statSync(file); }
     } catch {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      res.writeHead(404, withPolicy({ 'content-type': 'text/plain' })).end('not found');
       return;
     }
     const h = {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
       'content-length': String(st.size),
       'cache-control': 'no-cache',
-      ...headers,
     };
     if (chunkedQuery && searchParams.has('chunked')) delete h['content-length'];
-    if (isolated) {
-      h['cross-origin-opener-policy'] = 'same-origin';
-      h['cross-origin-embedder-policy'] = 'require-corp';
-      h['cross-origin-resource-policy'] = 'same-origin';
+    res.writeHead(200, withPolicy(h));
+    if (req.method === 'HEAD') { res.end(); return; }
+    const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
+    if (slow && pathname.startsWith(slow.prefix)) {
+      stream.on('data', (chunk) => {
+        stream.pause();
+        res.write(chunk);
+        setTimeout(() => stream.resume(), slow.chunkDelayMs);
+      });
+      stream.on('end', () => res.end());
+    } else {
+      stream.pipe(res);
     }
-    res.writeHead(200, h);
-    if (req.method === 'HEAD') res.end(); else createReadStream(file).pipe(res);
   });
   await new Promise((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
   return {
