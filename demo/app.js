@@ -1,0 +1,198 @@
+// The demo page: wires the form to the engine worker and shows its results.
+import { Engine } from './engine-client.js';
+import { enableOffline } from './offline.js';
+import { $, formatMiB, formatMs, renderInfo, renderList, renderTimes } from './render.js';
+import { splitPassages } from './split.js';
+
+const DEBOUNCE_MS = 300;
+const EXAMPLES = 6;
+
+const state = {
+  modelUrl: null,
+  ready: false,
+  offline: false,
+  searchStart: 0,
+  lastQuery: '',
+  loadStart: 0,
+  files: [], // [{ name, text }] dropped or chosen .txt files
+};
+
+const status = (text) => { $('status').textContent = text; };
+const threadsWanted = () => (document.querySelector('input[name=threads]:checked').value === 'single' ? 1 : 0);
+
+// The query box stays usable while the engine loads; a query typed meanwhile
+// runs once it is ready.
+function setReady(ready) {
+  state.ready = ready;
+  document.body.dataset.ready = String(ready);
+}
+
+const engine = new Engine({
+  progress({ loaded, total }) {
+    const bar = $('model-progress');
+    bar.max = total;
+    bar.value = loaded;
+    bar.dataset.loaded = String(loaded);
+    bar.dataset.total = String(total);
+    $('model-progress-label').textContent = `Loading the model: ${formatMiB(loaded)} of ${formatMiB(total)}`;
+  },
+  ready({ info, loadMs }) {
+    renderInfo(info);
+    $('model-progress-label').textContent = `Model loaded: ${formatMiB(info.fileBytes)} in ${formatMs(loadMs)}`;
+    $('model-panel').dataset.loaded = 'true';
+    setReady(true);
+    status(`Ready: ${info.threads} thread${info.threads > 1 ? 's' : ''}, ${info.kernel}` +
+      `${state.offline ? '. This page now works offline.' : '.'}`);
+    if ($('query').value.trim()) runSearch();
+  },
+  corpus({ count, label, examples }) {
+    $('corpus-status').textContent = `Searching ${label}: ${count} passage${count === 1 ? '' : 's'}.`;
+    $('corpus-status').dataset.count = String(count);
+    if (examples) showExamples(examples);
+    if (state.ready && $('query').value.trim()) runSearch();
+  },
+  bm25({ bm25, bm25Ms, candidates }) {
+    renderList($('bm25-list'), bm25, 'bm25');
+    $('rerank-list').replaceChildren();
+    renderTimes({ bm25Ms });
+    $('rerank-state').textContent = candidates ? `Reranking ${candidates} candidates…` : 'No passage matches these words.';
+    document.body.dataset.search = candidates ? 'reranking' : 'done';
+    if (!candidates) document.body.dataset.query = state.lastQuery;
+  },
+  'rerank-progress'({ done, total }) {
+    $('rerank-state').textContent = `Reranking: ${done} of ${total}…`;
+  },
+  reranked({ bm25, reranked, bm25Ms, rerankMs, info }) {
+    renderList($('bm25-list'), bm25, 'bm25');
+    renderList($('rerank-list'), reranked, 'rerank');
+    renderTimes({ bm25Ms, rerankMs, totalMs: performance.now() - state.searchStart });
+    renderInfo(info);
+    $('rerank-state').textContent = reranked.length ? '' : 'No passage matches these words.';
+    document.body.dataset.search = 'done';
+    document.body.dataset.query = state.lastQuery;
+    status(reranked.length ? `${reranked.length} reranked results for “${state.lastQuery}”.`
+      : `No passage matches “${state.lastQuery}”.`);
+  },
+  cancelled() {},
+  error({ stage, message }) {
+    document.body.dataset.search = 'error';
+    if (stage === 'model' || stage === 'worker') {
+      setReady(false);
+      $('model-progress-label').textContent = 'The model could not be loaded.';
+    }
+    status(`${stage === 'search' ? 'Search' : stage === 'corpus' ? 'Collection' : 'Model'} error: ${message}`);
+    $('status').classList.add('error');
+  },
+});
+
+function showExamples(queries) {
+  const box = $('examples');
+  const buttons = queries.slice(0, EXAMPLES).map((q) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'example';
+    b.lang = 'id';
+    b.textContent = q;
+    b.addEventListener('click', () => { $('query').value = q; runSearch(); });
+    return b;
+  });
+  box.replaceChildren(...buttons);
+}
+
+function runSearch() {
+  clearTimeout(state.debounce);
+  const query = $('query').value.trim();
+  if (!state.ready) return;
+  $('status').classList.remove('error');
+  if (!query) {
+    $('bm25-list').replaceChildren();
+    $('rerank-list').replaceChildren();
+    return;
+  }
+  state.lastQuery = query;
+  state.searchStart = performance.now();
+  document.body.dataset.search = 'bm25';
+  renderTimes({});
+  engine.search(query, Number($('bm25k').value), Number($('topk').value));
+}
+
+function useOwnText() {
+  const passages = [];
+  splitPassages($('paste').value).forEach((text, i) => passages.push({ id: `t${i + 1}`, title: '', text }));
+  for (const f of state.files) {
+    splitPassages(f.text).forEach((text, i) => passages.push({ id: `${f.name}#${i + 1}`, title: '', source: `${f.name} ¶${i + 1}`, text }));
+  }
+  if (!passages.length) {
+    status('Paste some text or choose a .txt file first.');
+    return;
+  }
+  const names = state.files.map((f) => f.name);
+  engine.setCorpus(passages, names.length ? `your text and ${names.join(', ')}` : 'your text');
+}
+
+async function addFiles(fileList) {
+  const files = [...fileList].filter((f) => f.name.toLowerCase().endsWith('.txt') || f.type === 'text/plain');
+  if (!files.length) { status('Only .txt files can be searched.'); return; }
+  for (const f of files) state.files.push({ name: f.name, text: await f.text() });
+  status(`Added ${files.map((f) => f.name).join(', ')}.`);
+  useOwnText();
+}
+
+function wire() {
+  $('search-form').addEventListener('submit', (e) => { e.preventDefault(); runSearch(); });
+  $('query').addEventListener('input', () => {
+    clearTimeout(state.debounce);
+    state.debounce = setTimeout(runSearch, DEBOUNCE_MS);
+  });
+  for (const id of ['bm25k', 'topk']) $(id).addEventListener('change', runSearch);
+  for (const r of document.querySelectorAll('input[name=threads]')) r.addEventListener('change', loadModel);
+  $('use-text').addEventListener('click', useOwnText);
+  $('use-default').addEventListener('click', () => { state.files = []; engine.setCorpus(null); });
+  $('files').addEventListener('change', (e) => addFiles(e.target.files));
+  const paste = $('paste');
+  paste.addEventListener('dragover', (e) => { e.preventDefault(); paste.classList.add('drop'); });
+  paste.addEventListener('dragleave', () => paste.classList.remove('drop'));
+  paste.addEventListener('drop', (e) => {
+    e.preventDefault();
+    paste.classList.remove('drop');
+    if (e.dataTransfer?.files?.length) addFiles(e.dataTransfer.files);
+  });
+}
+
+function loadModel() {
+  setReady(false);
+  $('model-panel').dataset.loaded = 'false';
+  $('model-progress').value = 0;
+  $('model-progress-label').textContent = 'Loading the model…';
+  status('Loading the model…');
+  engine.load(state.modelUrl, threadsWanted());
+}
+
+async function start() {
+  wire();
+  setReady(false);
+  state.offline = await enableOffline();
+  let meta;
+  try {
+    const res = await fetch('./model/model.json');
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    meta = await res.json();
+  } catch (e) {
+    status(`Could not read model/model.json (${e.message}): is the demo server running?`);
+    return;
+  }
+  $('synthetic-banner').hidden = !meta.synthetic;
+  $('model-source').textContent = meta.source;
+  const url = new URL(`./model/${encodeURIComponent(meta.file)}`, location.href);
+  if (meta.version) url.searchParams.set('v', meta.version);
+  state.modelUrl = url.href;
+  try {
+    await engine.start();
+  } catch (e) {
+    status(e.message);
+    return;
+  }
+  loadModel();
+}
+
+start();
