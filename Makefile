@@ -107,9 +107,11 @@ bench-native: fixtures-full
 bench-wasm: fixtures-full wasm
 	node bench/wasm_vs_ort_web.mjs --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors
 
-# The main job: private Indonesian reranking on the default model.
-demo: native
-	bash tools/demo.sh $(CLI) $(FIXTURES)
+# The main job: the demo page on http://127.0.0.1:$(PORT)/ with the real model
+# when it can be fetched, else the generated full-shape fixture (see tools/demo.mjs).
+PORT ?= 8080
+demo: native wasm
+	PORT=$(PORT) MODEL_DIR="$(MODEL_DIR)" node tools/demo.mjs --cli $(CLI)
 
 clean:
 	rm -rf $(BUILD)
