@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser bench-wasm asan tsan fuzz bench-native demo fixtures-full clean
+.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-demo bench-wasm asan tsan fuzz bench-native demo fixtures-full clean
 
 all: native
 
@@ -57,7 +57,7 @@ test-package: test-native package
 # Every test suite: Catch2 suites, CLI contract, parity with onnxruntime-node
 # (tiny and full shape), bounded fuzzing of the parsers, the threaded suites
 # under ThreadSanitizer, then the native suite again under ASan + UBSan.
-test: test-native test-wasm test-js test-browser test-arm64 test-package fuzz tsan asan
+test: test-native test-wasm test-js test-browser test-demo test-arm64 test-package fuzz tsan asan
 
 test-native: native
 	cd $(BUILD)/native && ctest --output-on-failure -j $(JOBS)
@@ -77,6 +77,13 @@ test-js: test-native wasm
 # without cross-origin isolation.
 test-browser: test-native wasm
 	cd tests && INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node browser/run.mjs
+
+# The demo page in Chromium, isolated and not: model progress, keyboard search,
+# BM25 and reranked results equal to Node's, pasted text and .txt files, no
+# request beyond 127.0.0.1 and none after loading, offline reloads.
+test-demo: native wasm
+	test -f $(FIXTURES)/tiny.int8.safetensors || (cd $(BUILD)/native && ctest -R '^(fixture|convert)\.tiny$$' --output-on-failure)
+	cd tests && INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node browser/demo.mjs
 
 asan: setup
 	cmake -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINDORERANK_SANITIZE=ON >/dev/null
