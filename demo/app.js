@@ -13,7 +13,6 @@ const state = {
   offline: false,
   searchStart: 0,
   lastQuery: '',
-  loadStart: 0,
   files: [], // [{ name, text }] dropped or chosen .txt files
 };
 
@@ -133,7 +132,11 @@ function useOwnText() {
 async function addFiles(fileList) {
   const files = [...fileList].filter((f) => f.name.toLowerCase().endsWith('.txt') || f.type === 'text/plain');
   if (!files.length) { status('Only .txt files can be searched.'); return; }
-  for (const f of files) state.files.push({ name: f.name, text: await f.text() });
+  for (const f of files) {
+    const text = await f.text();
+    state.files = state.files.filter((g) => g.name !== f.name); // a file added again replaces itself
+    state.files.push({ name: f.name, text });
+  }
   status(`Added ${files.map((f) => f.name).join(', ')}.`);
   useOwnText();
 }
@@ -150,12 +153,15 @@ function wire() {
   $('use-default').addEventListener('click', () => { state.files = []; engine.setCorpus(null); });
   $('files').addEventListener('change', (e) => addFiles(e.target.files));
   const paste = $('paste');
-  paste.addEventListener('dragover', (e) => { e.preventDefault(); paste.classList.add('drop'); });
+  // Files dropped on the text box are added; dropped text is inserted as usual.
+  const hasFiles = (e) => e.dataTransfer?.types?.includes('Files');
+  paste.addEventListener('dragover', (e) => { if (hasFiles(e)) { e.preventDefault(); paste.classList.add('drop'); } });
   paste.addEventListener('dragleave', () => paste.classList.remove('drop'));
   paste.addEventListener('drop', (e) => {
-    e.preventDefault();
     paste.classList.remove('drop');
-    if (e.dataTransfer?.files?.length) addFiles(e.dataTransfer.files);
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    addFiles(e.dataTransfer.files);
   });
 }
 

@@ -8,7 +8,7 @@
 //               {type:'search', seq, query, bm25K, topK}
 // Messages out: {type:'hello'} once this module runs, {type:'progress', loadSeq, loaded, total}
 //               {type:'ready', loadSeq, info, loadMs}, {type:'corpus', count, label, examples?}
-//               {type:'bm25', seq, bm25, bm25Ms}
+//               {type:'bm25', seq, bm25, bm25Ms, candidates}
 //               {type:'rerank-progress', seq, done, total}
 //               {type:'reranked', seq, bm25, reranked, bm25Ms, rerankMs, info}
 //               {type:'cancelled', seq}, {type:'error', stage, seq?, loadSeq?, message, code?}
@@ -22,7 +22,7 @@ const RERANK_BATCH = 10;
 
 let reranker = null;
 let index = null;
-let texts = new Map(); // id -> { title, text }
+let texts = new Map(); // id -> { title, source, text }
 let pendingSearch = null;
 let loads = Promise.resolve();
 let searching = false;
