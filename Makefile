@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-demo bench-wasm asan tsan fuzz bench-native demo fixtures-full clean
+.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-demo bench-wasm bench-demo asan tsan fuzz bench-native demo fixtures-full clean
 
 all: native
 
@@ -113,6 +113,10 @@ bench-native: fixtures-full
 
 bench-wasm: fixtures-full wasm
 	node bench/wasm_vs_ort_web.mjs --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors
+
+# The demo page in Chromium: BM25 + rerank of the top 20 / top 100, one thread and threaded.
+bench-demo: fixtures-full wasm
+	node bench/demo_browser.mjs --model $(FIXTURES)/full.int8.safetensors
 
 # The main job: the demo page on http://127.0.0.1:$(PORT)/ with the real model
 # when it can be fetched, else the generated full-shape fixture (see tools/demo.mjs).

@@ -55,6 +55,7 @@ const engine = new Engine({
     $('rerank-list').replaceChildren();
     renderTimes({ bm25Ms });
     $('rerank-state').textContent = candidates ? `Reranking ${candidates} candidates…` : 'No passage matches these words.';
+    document.body.dataset.candidates = String(candidates);
     document.body.dataset.search = candidates ? 'reranking' : 'done';
     if (!candidates) document.body.dataset.query = state.lastQuery;
   },

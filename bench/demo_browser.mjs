@@ -1,0 +1,143 @@
+// The demo page in Debian's Chromium with the full-shape fixture model and
+// the default collection: median time of BM25 search + rerank of the top 20
+// and top 100 candidates, one thread and threaded (cross-origin isolated),
+// over a fixed set of queries from demo/data/queries.jsonl: the first ones
+// (in file order) that match at least 100 passages, so "top 100" is 100 pairs.
+//
+//   node bench/demo_browser.mjs --model build/native/fixtures/full.int8.safetensors [--queries 6]
+//
+// Times are the worker's own (BM25 search, then all reranking batches);
+// "page" adds the messages to and from the worker and the rendering.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { startDemoServer } from '../tools/demo_server.mjs';
+import { Bm25Index, Reranker } from '../js/src/node.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// playwright-core is a dependency of the tests (tests/node_modules).
+const { chromium } = createRequire(path.join(root, 'tests', 'package.json'))('playwright-core');
+const args = process.argv.slice(2);
+const arg = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
+const model = path.resolve(arg('model', path.join(root, 'build/native/fixtures/full.int8.safetensors')));
+const nQueries = Number(arg('queries', 6));
+
+const readJsonl = (f) => readFileSync(path.join(root, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+// The worker's index: same options, same text (title. text).
+const texts = new Map(readJsonl('demo/data/passages.jsonl').map((p) => [p.id, `${p.title}. ${p.text}`]));
+const index = await Bm25Index.create({ k1: 1.2, b: 0.75 });
+index.addAll([...texts].map(([id, text]) => ({ id, text })));
+const queries = readJsonl('demo/data/queries.jsonl').map((q) => q.query)
+  .filter((q) => index.search(q, { topK: 0 }).length >= 100).slice(0, nQueries);
+
+// What the pairs look like: tokens per pair (max 256) and the share cut to fit.
+async function pairShape(k) {
+  const r = await Reranker.load(model);
+  let n = 0, tokens = 0, cut = 0;
+  for (const q of queries) {
+    for (const h of index.search(q, { topK: k })) {
+      const e = await r.tokenize(q, texts.get(h.id));
+      n += 1; tokens += e.inputIds.length; cut += e.truncated ? 1 : 0;
+    }
+  }
+  r.dispose();
+  return `${(tokens / n).toFixed(0)} tokens per pair, ${Math.round((100 * cut) / n)}% truncated`;
+}
+const shapes = { 20: await pairShape(20), 100: await pairShape(100) };
+index.dispose();
+
+const modelDir = path.join(root, 'build/bench-demo/model');
+rmSync(modelDir, { recursive: true, force: true });
+mkdirSync(modelDir, { recursive: true });
+symlinkSync(model, path.join(modelDir, path.basename(model)));
+writeFileSync(path.join(modelDir, 'model.json'), JSON.stringify({
+  file: path.basename(model), synthetic: true, source: 'full-shape fixture (benchmark)', version: 'bench',
+}));
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+
+async function search(page, query) {
+  await page.fill('#query', query);
+  await page.locator('#query').press('Enter');
+  await page.waitForFunction((q) => document.body.dataset.search === 'done' && document.body.dataset.query === q,
+    query, { timeout: 600_000 });
+  return page.evaluate(() => {
+    const ms = (id) => Number(document.getElementById(id).dataset.ms);
+    return { bm25: ms('t-bm25'), rerank: ms('t-rerank'), total: ms('t-total'), candidates: Number(document.body.dataset.candidates),
+      threads: Number(document.getElementById('threads').dataset.threads), mem: document.getElementById('mem').textContent };
+  });
+}
+
+async function openPage(context, url, threads) {
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 600_000 });
+  if (threads === 'single') {
+    await page.check('input[name=threads][value=single]');
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 600_000 });
+  }
+  return page;
+}
+
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+async function main() {
+  const server = await startDemoServer({ modelDir, isolated: true });
+  const profile = mkdtempSync(path.join(tmpdir(), 'indorerank-bench-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  const rows = [];
+  const loadBefore = loadavg();
+  try {
+    // Two pages, one per thread mode, searched in turn so both see the same machine load.
+    const pages = { single: await openPage(context, server.url, 'single'), auto: await openPage(context, server.url, 'auto') };
+    for (const k of [20, 100]) {
+      const runs = { single: [], auto: [] };
+      for (const page of Object.values(pages)) {
+        await page.selectOption('#bm25k', String(k));
+        await search(page, 'harga beras di pasar tradisional'); // warm-up, not counted
+      }
+      for (const q of queries) {
+        for (const mode of ['single', 'auto']) {
+          const r = await search(pages[mode], q);
+          if (r.candidates !== k) throw new Error(`"${q}": ${r.candidates} candidates reranked, not ${k}`);
+          runs[mode].push(r);
+        }
+      }
+      for (const mode of ['single', 'auto']) {
+        const r = runs[mode];
+        const row = {
+          threads: r[0].threads, k,
+          bm25: median(r.map((x) => x.bm25)), rerank: median(r.map((x) => x.rerank)),
+          both: median(r.map((x) => x.bm25 + x.rerank)), page: median(r.map((x) => x.total)), mem: r.at(-1).mem,
+        };
+        rows.push(row);
+        console.error(`  ${row.threads} thread(s), top ${k}: ${row.both.toFixed(0)} ms`);
+      }
+    }
+  } finally {
+    await context.close();
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? os.cpus()[0]?.model;
+  const browser = execFileSync('/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  console.log(`machine: ${cpu}, ${os.cpus().length} cores (load average ${loadBefore} before, ${loadavg()} after); ` +
+    `${browser}, headless; model ${path.basename(model)}; ${queries.length} queries, median`);
+  console.log(`pairs: top 20 ${shapes[20]}; top 100 ${shapes[100]}`);
+  console.log('| engine threads | candidates reranked | BM25 ms | rerank ms | search + rerank ms | in the page ms | peak memory |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of rows.sort((a, b) => a.threads - b.threads || a.k - b.k)) {
+    console.log(`| ${r.threads} | ${r.k} | ${r.bm25.toFixed(1)} | ${r.rerank.toFixed(0)} | ${r.both.toFixed(0)} | ${r.page.toFixed(0)} | ${r.mem} |`);
+  }
+}
+
+await main();
+process.exit(0);
