@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser bench-wasm asan tsan fuzz bench-native demo fixtures-full clean
+.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser bench-wasm asan tsan fuzz bench-native demo eval fixtures-full clean
 
 all: native
 
@@ -106,6 +106,11 @@ bench-native: fixtures-full
 
 bench-wasm: fixtures-full wasm
 	node bench/wasm_vs_ort_web.mjs --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors
+
+# Ranking quality on the project's labelled queries: BM25, and BM25 then
+# rerank with MODEL=path/to/model.int8.safetensors.
+eval: native
+	$(CLI) eval --corpus demo/data/passages.jsonl --queries demo/data/queries.jsonl $(if $(MODEL),-m $(MODEL))
 
 # The main job: private Indonesian reranking on the default model.
 demo: native
