@@ -81,7 +81,7 @@ test('scores equal the native CLI on the project collection, for every labelled 
   const queries = readJsonl('queries.jsonl');
   assert.ok(passages.length >= 300 && queries.length >= 40);
   const index = await Bm25Index.create();
-  index.addAll(passages.map((p) => ({ id: p.id, text: p.text })));
+  index.addAll(passages.map((p) => ({ id: p.id, text: `${p.title}. ${p.text}` })));  // as the CLI reads titles
   for (const q of queries) {
     const r = spawnSync(CLI, ['search', '--corpus', path.join(DATA, 'passages.jsonl'), '-q', q.query, '--json', '--top-k', '100'],
       { encoding: 'utf8' });
