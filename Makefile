@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-demo bench-wasm bench-demo asan tsan fuzz bench-native demo fixtures-full clean
+.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-demo bench-wasm bench-demo asan tsan fuzz bench-native demo eval fixtures-full clean
 
 all: native
 
@@ -117,6 +117,11 @@ bench-wasm: fixtures-full wasm
 # The demo page in Chromium: BM25 + rerank of the top 20 / top 100, one thread and threaded.
 bench-demo: fixtures-full wasm
 	node bench/demo_browser.mjs --model $(FIXTURES)/full.int8.safetensors
+
+# Ranking quality on the project's labelled queries: BM25, and BM25 then
+# rerank with MODEL=path/to/model.int8.safetensors.
+eval: native
+	$(CLI) eval --corpus demo/data/passages.jsonl --queries demo/data/queries.jsonl $(if $(MODEL),-m $(MODEL))
 
 # The main job: the demo page on http://127.0.0.1:$(PORT)/ with the real model
 # when it can be fetched, else the generated full-shape fixture (see tools/demo.mjs).

@@ -15,4 +15,10 @@ bool is_valid_utf8(std::string_view s);
 /// `s` with every maximal invalid subpart replaced by U+FFFD (EF BF BD).
 std::string repair_utf8(std::string_view s);
 
+/// Appends the UTF-8 encoding of code point `cp` (<= U+10FFFF).
+void append_utf8(std::string& out, char32_t cp);
+
+/// Decodes the code point at s[i] of well-formed UTF-8 and advances i past it.
+char32_t next_code_point(std::string_view s, size_t& i);
+
 }  // namespace indorerank

@@ -28,6 +28,9 @@ StatusOr<Corpus> load_corpus(const std::string& path, const Bm25Options& options
   INDORERANK_ASSIGN_OR_RETURN(std::string text, read_text(path));
   INDORERANK_ASSIGN_OR_RETURN(std::vector<Passage> passages, parse_passages(text));
   INDORERANK_ASSIGN_OR_RETURN(Bm25Index index, Bm25Index::create(options));
+  // Both stages read a passage's title with its text, as the demo page does.
+  for (auto& p : passages)
+    if (!p.title.empty()) p.text = p.title + ". " + p.text;
   Corpus c{std::move(passages), {}, {}, std::move(index)};
   c.ids.reserve(c.passages.size());
   for (size_t i = 0; i < c.passages.size(); ++i) {

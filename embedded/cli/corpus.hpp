@@ -26,7 +26,8 @@ StatusOr<Bm25Options> bm25_options(const Args& a);
 /// Option names bm25_options() reads.
 extern const std::set<std::string> kBm25OptionNames;
 
-/// Reads and indexes a passage file; repeated ids are an error.
+/// Reads and indexes a passage file; repeated ids are an error. A passage's
+/// "title", when present, is read as "TITLE. TEXT" by both stages.
 StatusOr<Corpus> load_corpus(const std::string& path, const Bm25Options& options);
 
 }  // namespace indorerank::cli

@@ -13,6 +13,7 @@ namespace indorerank::cli {
 struct Passage {
   json::Value id;
   std::string text;
+  std::string title;  // a JSONL "title", when it is a string
 };
 
 // JSONL when the first non-blank line is a JSON object, else one passage per
@@ -31,7 +32,7 @@ inline StatusOr<std::vector<Passage>> parse_passages(const std::string& text) {
     const std::string& l = lines[i];
     if (l.find_first_not_of(" \t") == std::string::npos) continue;
     if (!jsonl) {
-      out.push_back({json::Value::number(static_cast<double>(out.size())), l});
+      out.push_back({json::Value::number(static_cast<double>(out.size())), l, {}});
       continue;
     }
     auto v = json::parse(l);
@@ -40,7 +41,9 @@ inline StatusOr<std::vector<Passage>> parse_passages(const std::string& text) {
     if (!v->is_object() || !t || !t->is_string())
       return invalid_argument("passages line " + std::to_string(i + 1) + ": expected {\"id\": ..., \"text\": \"...\"}");
     const json::Value* id = v->find("id");
-    out.push_back({id ? *id : json::Value::number(static_cast<double>(out.size())), t->as_string()});
+    const json::Value* title = v->find("title");
+    out.push_back({id ? *id : json::Value::number(static_cast<double>(out.size())), t->as_string(),
+                   title && title->is_string() ? title->as_string() : std::string()});
   }
   return out;
 }

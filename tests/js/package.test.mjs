@@ -43,13 +43,15 @@ test('installs offline into an empty folder; a 10-line script and npx work', () 
   run('mkdir', ['-p', app], tmp);
   writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   run('npm', ['install', tarball, '--offline', '--no-audit', '--no-fund'], app, { npm_config_cache: path.join(tmp, 'empty-cache') });
-  writeFileSync(path.join(app, 'main.js'), `import { Reranker } from 'indorerank';
+  writeFileSync(path.join(app, 'main.js'), `import { Reranker, Bm25Index } from 'indorerank';
 const model = process.argv[2];
 const r = await Reranker.load(model, { threads: 2 });
 const passages = ['Jakarta adalah ibu kota Indonesia.', { id: 'r', text: 'Rendang berasal dari Padang.' }];
 const results = await r.rerank('ibu kota indonesia', passages, { topK: 2 });
 const { kernel, threadMode } = r.info();
-console.log(JSON.stringify({ kernel, threadMode, results }));
+const index = await Bm25Index.create();
+index.add('j', passages[0]);
+console.log(JSON.stringify({ kernel, threadMode, results, hits: index.search('kota') }));
 r.dispose();
 `);
   const out = JSON.parse(run('node', ['main.js', TINY], app));
@@ -57,13 +59,15 @@ r.dispose();
   assert.equal(out.threadMode, 'pthreads');
   assert.equal(out.results.length, 2);
   assert.deepEqual(out.results.map((x) => x.id).sort(), [0, 'r']);
+  assert.equal(out.hits.length, 1);
+  assert.equal(out.hits[0].id, 'j');
   const info = run('npx', ['--offline', 'indorerank', 'info', '-m', TINY], app);
   assert.match(info, /^kernel: wasm_simd128$/m);
 });
 
 test('a tsc --strict consumer type-checks', () => {
   const app = path.join(tmp, 'app');
-  writeFileSync(path.join(app, 'consumer.ts'), `import { Reranker, RerankerWorker, IndorerankError, clearCache, type RerankResult, type Info, type LoadOptions, type RerankerApi } from 'indorerank';
+  writeFileSync(path.join(app, 'consumer.ts'), `import { Reranker, RerankerWorker, Bm25Index, IndorerankError, clearCache, type RerankResult, type Info, type LoadOptions, type RerankerApi, type Bm25Hit } from 'indorerank';
 const options: LoadOptions = { maxLength: 128, threads: 0, cache: false, onProgress: (loaded: number, total: number) => void (loaded / total) };
 async function main(): Promise<void> {
   const r: Reranker = await Reranker.load(new URL('https://example.invalid/m.int8.safetensors'), options);
@@ -75,6 +79,12 @@ async function main(): Promise<void> {
   const ids: number[] = (await r.tokenize('q', 'p')).inputIds;
   using w = await RerankerWorker.load(new Uint8Array(8));
   const either: RerankerApi = Math.random() > 0.5 ? w : r;
+  using index = await Bm25Index.create({ k1: 1.2, b: 0.75, stem: true });
+  index.addAll([{ id: 'a', text: 'teks' }]);
+  const hits: Bm25Hit[] = index.search('teks', { topK: 5 });
+  const restored: Bm25Index = await Bm25Index.load(index.serialize());
+  const size: number = restored.size + hits[0].score;
+  void size;
   void either;
   await w.rerank('q', []);
   r.dispose();
