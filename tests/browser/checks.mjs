@@ -42,4 +42,16 @@ window.runChecks = async ({ query, passages, threads }) => {
   log('done');
   return out;
 };
+// The optional onnxruntime-web backend, with the module passed in as a page
+// without a bundler would (served from the package's dist/ folder).
+window.runOrtChecks = async ({ query, passages, threads }) => {
+  const ort = await import('/ort/ort.min.mjs');
+  const r = await Reranker.load('/fixtures/tiny/onnx/model.onnx', {
+    backend: 'onnxruntime-web', onnxruntime: ort, tokenizer: '/fixtures/tiny/sentencepiece.bpe.model', threads, cache: false,
+  });
+  const out = { results: await r.rerank(query, passages), info: r.info() };
+  r.dispose();
+  log(`onnxruntime-web: ${out.info.threads} thread(s)`);
+  return out;
+};
 document.getElementById('log').textContent = 'ready';

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../tools/serve.mjs';
+import * as ort from 'onnxruntime-web';
 import { Reranker } from '../../js/src/node.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -28,10 +29,18 @@ const passages = [
 const reference = await Reranker.load(path.join(fixtures, 'tiny.int8.safetensors'));
 const expected = await reference.rerank(query, passages);
 reference.dispose();
+// The onnxruntime-web backend in Node, the reference for the same backend in Chromium.
+const ortReference = await Reranker.load(path.join(fixtures, 'tiny', 'onnx', 'model.onnx'),
+  { backend: 'onnxruntime-web', onnxruntime: ort, tokenizer: path.join(fixtures, 'tiny', 'sentencepiece.bpe.model') });
+const ortExpected = await ortReference.rerank(query, passages);
+ortReference.dispose();
 
 async function run(isolated) {
   const server = await startServer({
-    mounts: { '/': here, '/pkg/': path.join(root, 'js'), '/fixtures/': fixtures },
+    mounts: {
+      '/': here, '/pkg/': path.join(root, 'js'), '/fixtures/': fixtures,
+      '/ort/': path.join(root, 'tests', 'node_modules', 'onnxruntime-web', 'dist'),
+    },
     isolated,
   });
   const profile = mkdtempSync(path.join(tmpdir(), 'indorerank-chromium-'));
@@ -49,6 +58,7 @@ async function run(isolated) {
     await page.goto(server.url);
     await page.waitForFunction(() => typeof window.runChecks === 'function');
     const out = await page.evaluate((a) => window.runChecks(a), { query, passages, threads: 2 });
+    const ortOut = await page.evaluate((a) => window.runOrtChecks(a), { query, passages, threads: 2 });
     await page.screenshot({ path: path.join(artifacts, `browser-${isolated ? 'isolated' : 'not-isolated'}.png`) });
 
     const mode = isolated ? 'isolated' : 'not isolated';
@@ -74,8 +84,16 @@ async function run(isolated) {
     assert.deepEqual({ ...out.badBytes, message: undefined }, { isIndorerankError: true, code: 'data_loss', message: undefined });
     assert.match(out.badBytes.message, /safetensors/);
     assert.equal(out.badOption.name, 'TypeError');
+    // onnxruntime-web in Chromium: the same order as in Node, logits within float noise.
+    assert.equal(ortOut.info.backend, 'onnxruntime-web');
+    assert.equal(ortOut.info.threads, isolated ? 2 : 1, `${mode}: onnxruntime-web threads`);
+    assert.deepEqual(ortOut.results.map((x) => x.index), ortExpected.map((x) => x.index), `${mode}: onnxruntime-web order`);
+    ortOut.results.forEach((x, i) => assert.ok(Math.abs(x.logit - ortExpected[i].logit) < 1e-4,
+      `${mode}: onnxruntime-web logit ${x.logit} vs Node ${ortExpected[i].logit}`));
     assert.deepEqual(errors, [], `${mode}: console errors`);
-    console.log(`browser ${mode}: ok (${out.mainInfo.threadMode}, ${out.mainInfo.threads} thread(s); ${server.requests.length} requests)`);
+    const ortDiff = Math.max(...ortOut.results.map((x, i) => Math.abs(x.logit - ortExpected[i].logit)));
+    console.log(`browser ${mode}: ok (${out.mainInfo.threadMode}, ${out.mainInfo.threads} thread(s); ${server.requests.length} requests;` +
+      ` onnxruntime-web max logit difference to Node ${ortDiff})`);
   } finally {
     await context.close();
     await server.close();
