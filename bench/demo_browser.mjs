@@ -9,17 +9,15 @@
 // Times are the worker's own (BM25 search, then all reranking batches);
 // "page" adds the messages to and from the worker and the rendering.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os, { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { startDemoServer } from '../tools/demo_server.mjs';
+import { publishModel, startDemoServer } from '../tools/demo_server.mjs';
+import { launchChromium } from '../tests/browser/chromium.mjs';
 import { Bm25Index, Reranker } from '../js/src/node.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// playwright-core is a dependency of the tests (tests/node_modules).
-const { chromium } = createRequire(path.join(root, 'tests', 'package.json'))('playwright-core');
 const args = process.argv.slice(2);
 const arg = (name, fallback) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : fallback; };
 const model = path.resolve(arg('model', path.join(root, 'build/native/fixtures/full.int8.safetensors')));
@@ -50,12 +48,7 @@ const shapes = { 20: await pairShape(20), 100: await pairShape(100) };
 index.dispose();
 
 const modelDir = path.join(root, 'build/bench-demo/model');
-rmSync(modelDir, { recursive: true, force: true });
-mkdirSync(modelDir, { recursive: true });
-symlinkSync(model, path.join(modelDir, path.basename(model)));
-writeFileSync(path.join(modelDir, 'model.json'), JSON.stringify({
-  file: path.basename(model), synthetic: true, source: 'full-shape fixture (benchmark)', version: 'bench',
-}));
+publishModel(modelDir, model, { synthetic: true, source: 'full-shape fixture (benchmark)', version: 'bench' });
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
@@ -86,12 +79,7 @@ const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 
 
 async function main() {
   const server = await startDemoServer({ modelDir, isolated: true });
-  const profile = mkdtempSync(path.join(tmpdir(), 'indorerank-bench-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const { context, close } = await launchChromium();
   const rows = [];
   const loadBefore = loadavg();
   try {
@@ -122,9 +110,8 @@ async function main() {
       }
     }
   } finally {
-    await context.close();
+    await close();
     await server.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m)?.[1] ?? os.cpus()[0]?.model;

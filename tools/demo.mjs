@@ -10,10 +10,10 @@
 // page announces with a banner. PORT (default 8080) picks the port.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDemoServer } from './demo_server.mjs';
+import { publishModel, startDemoServer } from './demo_server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -95,25 +95,6 @@ async function obtainModel() {
   return { file: out, synthetic: true, source: 'generated full-shape fixture (random weights)' };
 }
 
-// The served folder holds a link to the model file and model.json, which
-// tells the page what it runs; `version` changes the model's URL when the
-// file changes, so the page's cached copy is never stale.
-async function publish(model) {
-  rmSync(modelDir, { recursive: true, force: true });
-  mkdirSync(modelDir, { recursive: true });
-  const name = path.basename(model.file);
-  symlinkSync(model.file, path.join(modelDir, name));
-  const meta = {
-    file: name,
-    synthetic: model.synthetic,
-    source: model.source,
-    bytes: statSync(model.file).size,
-    version: (await sha256(model.file)).slice(0, 16),
-  };
-  writeFileSync(path.join(modelDir, 'model.json'), JSON.stringify(meta, null, 2) + '\n');
-  return meta;
-}
-
 async function main() {
   for (const f of ['indorerank-web.wasm', 'indorerank-web-mt.wasm']) {
     if (!existsSync(path.join(root, 'js/dist', f))) throw new Error(`js/dist/${f} is missing: run \`make wasm\` (or \`make demo\`)`);
@@ -139,7 +120,9 @@ async function main() {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
-  const meta = await publish(await obtainModel());
+  const model = await obtainModel();
+  const meta = publishModel(modelDir, model.file,
+    { synthetic: model.synthetic, source: model.source, version: (await sha256(model.file)).slice(0, 16) });
   say(`model: ${meta.source}, ${(meta.bytes / 2 ** 20).toFixed(1)} MiB${meta.synthetic ? ' (SYNTHETIC: rankings are not meaningful)' : ''}`);
   say('serving demo/ with COOP/COEP and CSP; open the page in a browser (Ctrl-C stops)');
   console.log(server.url);

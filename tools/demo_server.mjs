@@ -3,6 +3,7 @@
 // with the page's Content-Security-Policy on every response and, when
 // isolated, the COOP/COEP headers that allow WebAssembly threads. Used by
 // `make demo` (tools/demo.mjs), the demo's browser test and its benchmark.
+import { mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './serve.mjs';
@@ -35,4 +36,22 @@ export function startDemoServer({ modelDir, port = 0, isolated = true, modelChun
     headers: { 'content-security-policy': DEMO_CSP },
     slow: modelChunkDelayMs ? { prefix: '/model/', chunkDelayMs: modelChunkDelayMs } : null,
   });
+}
+
+/**
+ * Fills a fresh model folder for /model/: a link to the model file and
+ * model.json, which tells the page which file to load (`version` changes its
+ * URL when the file changes) and whether to show the synthetic-model banner.
+ * @param {string} modelDir @param {string} file
+ * @param {{ synthetic: boolean, source: string, version: string }} about
+ * @returns {object} what model.json holds
+ */
+export function publishModel(modelDir, file, { synthetic, source, version }) {
+  rmSync(modelDir, { recursive: true, force: true });
+  mkdirSync(modelDir, { recursive: true });
+  const name = path.basename(file);
+  symlinkSync(file, path.join(modelDir, name));
+  const meta = { file: name, synthetic, source, bytes: statSync(file).size, version };
+  writeFileSync(path.join(modelDir, 'model.json'), JSON.stringify(meta, null, 2) + '\n');
+  return meta;
 }

@@ -129,10 +129,11 @@ int cmd_eval(int argc, char** argv) {
       rerank_total.ndcg += r.ndcg, rerank_total.mrr += r.mrr;
       row.set("rerank_ndcg", json::Value::number(r.ndcg));
     }
-    if (a.has("per-query") && !a.has("json"))
-      std::printf("%-8s bm25 nDCG %.3f%s  %s\n", q.id.c_str(), b.ndcg,
-                  ranker ? (" rerank nDCG " + std::to_string(row.find("rerank_ndcg")->as_number()).substr(0, 5)).c_str() : "",
-                  q.text.c_str());
+    if (a.has("per-query") && !a.has("json")) {
+      std::printf("%-8s bm25 nDCG %.3f", q.id.c_str(), b.ndcg);
+      if (ranker) std::printf(" rerank nDCG %.3f", row.find("rerank_ndcg")->as_number());
+      std::printf("  %s\n", q.text.c_str());
+    }
     per_query.push_back(std::move(row));
   }
 

@@ -15,13 +15,12 @@
 //   - a reload works with the model route failing, then with the server gone.
 // Screenshots (desktop and phone) go to build/test-artifacts/.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { DEMO_CSP, startDemoServer } from '../../tools/demo_server.mjs';
+import { DEMO_CSP, publishModel, startDemoServer } from '../../tools/demo_server.mjs';
 import { Reranker } from '../../js/src/node.js';
+import { launchChromium } from './chromium.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -34,12 +33,9 @@ mkdirSync(artifacts, { recursive: true });
 const modelDir = path.join(work, 'model');
 const noModelDir = path.join(work, 'no-model');
 rmSync(work, { recursive: true, force: true });
-mkdirSync(modelDir, { recursive: true });
 mkdirSync(noModelDir, { recursive: true });
 const tinyPath = path.join(fixtures, 'tiny.int8.safetensors');
-symlinkSync(tinyPath, path.join(modelDir, 'tiny.int8.safetensors'));
-writeFileSync(path.join(modelDir, 'model.json'),
-  JSON.stringify({ file: 'tiny.int8.safetensors', synthetic: true, source: 'tiny test fixture', version: 'test' }));
+publishModel(modelDir, tinyPath, { synthetic: true, source: 'tiny test fixture', version: 'test' });
 
 const readJsonl = (f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const passages = new Map(readJsonl(path.join(root, 'demo/data/passages.jsonl')).map((p) => [p.id, p]));
@@ -55,18 +51,6 @@ const PASTED = [
 const FILE_TEXT = 'Catatan rapat RT\n\nWarga sepakat membersihkan selokan bersama pada hari Minggu pagi agar tidak banjir saat musim hujan.';
 
 const reference = await Reranker.load(tinyPath);
-
-async function launch() {
-  const profile = mkdtempSync(path.join(tmpdir(), 'indorerank-demo-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-  return { context, profile };
-}
 
 // Records what the page sees: progress values, CSP violations.
 function observePage() {
@@ -148,7 +132,7 @@ async function run(isolated) {
   const mode = isolated ? 'isolated' : 'not isolated';
   let server = await startDemoServer({ modelDir, isolated, modelChunkDelayMs: 20 });
   const origin = new URL(server.url).origin;
-  const { context, profile } = await launch();
+  const { context, close } = await launchChromium({ viewport: { width: 1280, height: 900 } });
   const requests = [];
   const responses = [];
   const errors = [];
@@ -338,9 +322,8 @@ async function run(isolated) {
     assert.equal(await page.evaluate(() => window.__inlineRan), undefined);
     console.log(`demo ${mode}: ok (${shown.threads} thread(s); ${requests.length} requests, all to ${origin})`);
   } finally {
-    await context.close();
+    await close();
     await server?.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 }
 

@@ -4,12 +4,11 @@
 // (one thread, and the package says why). Scores must equal the Node build's
 // bit for bit. Screenshots go to build/test-artifacts/.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startServer } from '../../tools/serve.mjs';
+import { launchChromium } from './chromium.mjs';
 import * as ort from 'onnxruntime-web';
 import { Reranker } from '../../js/src/node.js';
 
@@ -43,13 +42,7 @@ async function run(isolated) {
     },
     isolated,
   });
-  const profile = mkdtempSync(path.join(tmpdir(), 'indorerank-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const { context, close } = await launchChromium();
   const errors = [];
   try {
     const page = context.pages()[0] ?? (await context.newPage());
@@ -95,9 +88,8 @@ async function run(isolated) {
     console.log(`browser ${mode}: ok (${out.mainInfo.threadMode}, ${out.mainInfo.threads} thread(s); ${server.requests.length} requests;` +
       ` onnxruntime-web max logit difference to Node ${ortDiff})`);
   } finally {
-    await context.close();
+    await close();
     await server.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 }
 
