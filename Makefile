@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-demo bench-wasm bench-demo asan tsan fuzz bench-native demo eval fixtures-full clean
+.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-bundlers test-demo bench-wasm bench-demo asan tsan fuzz bench-native demo eval fixtures-full clean
 
 all: native
 
@@ -17,7 +17,8 @@ native: setup
 
 # WebAssembly: sentencepiece from Debian source, then the single-thread and
 # the pthreads builds of the package's modules (the -mt tree also holds the
-# Catch2 suites compiled to wasm). Modules are copied into js/dist/.
+# Catch2 suites compiled to wasm). Modules are copied into js/dist/, with the
+# package's Web Worker bundled into one file beside them.
 EMCMAKE := NODE_PATH=/usr/share/nodejs emcmake cmake -DCMAKE_BUILD_TYPE=Release -DINDORERANK_BUILD_CLI=OFF \
   -DCMAKE_CROSSCOMPILING_EMULATOR="/usr/bin/node;--no-experimental-fetch"
 wasm: setup
@@ -29,6 +30,7 @@ wasm: setup
 	  -DINDORERANK_NATIVE_FIXTURES=$(CURDIR)/$(FIXTURES) >/dev/null
 	NODE_PATH=/usr/share/nodejs cmake --build $(BUILD)/wasm-mt -j $(JOBS)
 	bash tools/copy_wasm.sh $(BUILD) js/dist
+	node tools/bundle_worker.mjs js/dist
 
 # aarch64 (Raspberry Pi 4/5, ARM64 boards) with Debian's cross toolchain;
 # sentencepiece cross-built from its Debian source. CLI: build/arm64/bin/indorerank.
@@ -57,7 +59,7 @@ test-package: test-native package
 # Every test suite: Catch2 suites, CLI contract, parity with onnxruntime-node
 # (tiny and full shape), bounded fuzzing of the parsers, the threaded suites
 # under ThreadSanitizer, then the native suite again under ASan + UBSan.
-test: test-native test-wasm test-js test-browser test-demo test-arm64 test-package fuzz tsan asan
+test: test-native test-wasm test-js test-browser test-bundlers test-demo test-arm64 test-package fuzz tsan asan
 
 test-native: native
 	cd $(BUILD)/native && ctest --output-on-failure -j $(JOBS)
@@ -77,6 +79,12 @@ test-js: test-native wasm
 # without cross-origin isolation.
 test-browser: test-native wasm
 	cd tests && INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node browser/run.mjs
+
+# The packed npm package in fresh apps built by Vite (build and dev server),
+# webpack 5, Rollup and esbuild (versions pinned in tests/package.json), run in
+# Chromium isolated and not; Node ESM import, CommonJS require and SSR import.
+test-bundlers: test-native wasm
+	cd tests && INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node bundlers/run.mjs
 
 # The demo page in Chromium, isolated and not: model progress, keyboard search,
 # BM25 and reranked results equal to Node's, pasted text and .txt files, no

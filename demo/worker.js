@@ -74,6 +74,7 @@ async function loadModel({ loadSeq, modelUrl, threads }) {
   let last = 0;
   const r = await Reranker.load(modelUrl, {
     threads,
+    revalidate: false, // model.json versions the URL: a cached copy is always current
     onProgress: (loaded, total) => {
       // At most ~60 updates a second reach the page, and always the first and last.
       const now = performance.now();

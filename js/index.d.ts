@@ -62,22 +62,49 @@ export interface LoadOptions {
   /** For `backend: 'onnxruntime-web'`: the model's `sentencepiece.bpe.model`. */
   tokenizer?: ModelSource;
   /**
-   * For `backend: 'onnxruntime-web'`: the already imported `onnxruntime-web`
-   * module (otherwise it is loaded with `import('onnxruntime-web')`). Not
-   * passed to a {@link RerankerWorker}, which imports it itself.
+   * For `backend: 'onnxruntime-web'`: the imported `onnxruntime-web` module
+   * (`import * as ort from 'onnxruntime-web'`). Needed in browsers; Node
+   * imports it by name when it is absent. The package never names it in a
+   * static import, so bundlers work where it is not installed. Not passed to
+   * a {@link RerankerWorker}, which imports it by name itself.
    */
   onnxruntime?: unknown;
   /** Called as bytes arrive: `loaded` so far of `total` (equal to `loaded` when the size is unknown). */
   onProgress?: (loaded: number, total: number) => void;
   /**
-   * Browsers: keep models loaded from http(s) URLs in the Cache API and use
-   * the cached copy next time (also offline). `false` always fetches and
-   * stores nothing. See {@link clearCache}.
+   * Keep models loaded from http(s) URLs (and hub models) in the model cache:
+   * the Cache API in browsers, a folder in Node (`cacheDir`, else the
+   * environment variable `INDORERANK_CACHE_DIR`, else
+   * `$XDG_CACHE_HOME/indorerank` or `~/.cache/indorerank`). A cached copy is
+   * revalidated with its ETag / Last-Modified once per page load (per
+   * process in Node), replaced when the server has a new file, and used as
+   * is when the server cannot be reached. A download the server gave a
+   * sha256 for (a hub's `X-Linked-Etag`, or an `ETag` of 64 hex digits) is
+   * checked before it is kept. `false` always downloads and stores nothing.
+   * See {@link clearCache}.
    * @defaultValue true
    */
   cache?: boolean;
+  /**
+   * `false`: use a cached copy without asking the server, for URLs that
+   * change whenever the file does (a version in the URL, a commit revision).
+   * @defaultValue true
+   */
+  revalidate?: boolean;
+  /** Node: the model cache folder (see {@link LoadOptions.cache}). */
+  cacheDir?: string;
   /** Force a kernel by name (`'wasm_simd128'`, `'ref'`); for tests. */
   kernel?: string;
+  /**
+   * Browsers: the URL of a folder holding the package's `dist/` files (the
+   * `.wasm` modules, their `.mjs` glue, `indorerank-worker.mjs`), for a
+   * bundler that does not emit them (esbuild) or to serve them from a CDN.
+   * A {@link RerankerWorker} loads its worker and modules from there too. By
+   * default each file is found with `new URL('../dist/…', import.meta.url)`,
+   * which Vite, webpack, Parcel and Rollup (with an import.meta assets
+   * plugin) rewrite to where they emitted it. Ignored in Node.
+   */
+  wasmBase?: string | URL;
 }
 
 /** A passage: its text, or an object carrying an id and metadata of the caller's. */
@@ -214,7 +241,7 @@ export declare class RerankerWorker {
 }
 export interface RerankerWorker extends RerankerApi {}
 
-/** Options of a {@link Bm25Index}. */
+/** How a {@link Bm25Index} scores. */
 export interface Bm25Options {
   /** Term-frequency saturation, >= 0. Default 1.2. */
   k1?: number;
@@ -251,9 +278,9 @@ export interface Bm25Hit {
 export declare class Bm25Index {
   private constructor();
   /** A new empty index. */
-  static create(options?: Bm25Options): Promise<Bm25Index>;
+  static create(options?: Bm25Options & Pick<LoadOptions, 'wasmBase'>): Promise<Bm25Index>;
   /** An index from {@link Bm25Index.serialize}'s bytes; rejects with code `data_loss` when they are not a snapshot. */
-  static load(bytes: Uint8Array | ArrayBuffer | ArrayBufferView): Promise<Bm25Index>;
+  static load(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options?: Pick<LoadOptions, 'wasmBase'>): Promise<Bm25Index>;
   /** Adds a passage; throws (code `invalid_argument`) when the id is already in the index. */
   add(id: string, text: string): void;
   /** Adds many passages, all or none (ids are checked first). */
@@ -280,9 +307,6 @@ export declare class Bm25Index {
 
 /** Removes every model this package stored in the browser Cache API. */
 export function clearCache(): Promise<void>;
-
-/** Browsers: where the package's `dist/` files are served from, for bundlers that move them. */
-export function setWasmBase(base: string | URL): void;
 
 /** Node: converts a Hugging Face model folder to one `.int8.safetensors` file. */
 export function convert(hfDir: string, outPath: string): Promise<void>;

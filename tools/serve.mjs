@@ -21,11 +21,12 @@ const TYPES = {
  *   with ?chunked gets no Content-Length (a chunked response), for tests;
  *   slow: files under `prefix` are sent in 64 KiB chunks `chunkDelayMs` apart
  *   (so tests see download progress)
- * @returns {Promise<{ url: string, close: () => Promise<void>, requests: string[] }>}
+ * @returns {Promise<{ url: string, close: () => Promise<void>, requests: string[], statuses: string[] }>}
  */
 export async function startServer({ mounts, isolated = true, port = 0, headers = {}, chunkedQuery = false, slow = null }) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const requests = [];
+  const statuses = []; // "STATUS /path" of each finished response
   // `headers` and the isolation headers go on every response, errors included.
   const withPolicy = (h) => {
     const out = { ...h, ...headers };
@@ -39,6 +40,7 @@ export async function startServer({ mounts, isolated = true, port = 0, headers =
   const server = http.createServer((req, res) => {
     const { pathname, searchParams } = new URL(req.url, 'http://localhost');
     requests.push(pathname);
+    res.on('finish', () => statuses.push(`${res.statusCode} ${pathname}`));
     const prefix = prefixes.find((p) => pathname.startsWith(p));
     const root = prefix && path.resolve(mounts[prefix]);
     let file;
@@ -54,11 +56,19 @@ export async function startServer({ mounts, isolated = true, port = 0, headers =
       res.writeHead(404, withPolicy({ 'content-type': 'text/plain' })).end('not found');
       return;
     }
+    // Validators, so clients (the package's model cache) can revalidate with a 304.
+    const etag = `"${st.size.toString(16)}-${Math.floor(st.mtimeMs).toString(16)}"`;
     const h = {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
       'content-length': String(st.size),
       'cache-control': 'no-cache',
+      etag,
+      'last-modified': st.mtime.toUTCString(),
     };
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, withPolicy({ etag, 'cache-control': 'no-cache' })).end();
+      return;
+    }
     if (chunkedQuery && searchParams.has('chunked')) delete h['content-length'];
     res.writeHead(200, withPolicy(h));
     if (req.method === 'HEAD') { res.end(); return; }
@@ -78,6 +88,7 @@ export async function startServer({ mounts, isolated = true, port = 0, headers =
   return {
     url: `http://127.0.0.1:${server.address().port}/`,
     requests,
+    statuses,
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
   };
 }

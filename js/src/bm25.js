@@ -2,22 +2,22 @@
 // stemmer, Okapi BM25) in WebAssembly. All indexes share one single-thread
 // module instance; each index is a C++ object in it that dispose() frees.
 import { IndorerankError, unwrap } from './errors.js';
-import { checkBool, checkInt, checkObject, typeName } from './reranker.js';
+import { disposeSymbol, forget, track } from './lifetime.js';
+import { checkBool, checkInt, checkObject, checkWasmBase, typeName } from './reranker.js';
 import { requireWasmSimd } from './wasm-engine.js';
 
-const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
-const registry = typeof FinalizationRegistry !== 'undefined'
-  ? new FinalizationRegistry((handle) => { try { handle.delete(); } catch { /* already gone */ } })
-  : null;
-
-let shared = null;
-function sharedModule(platform) {
-  if (!shared) {
+// One module instance per platform and wasmBase, made on first use.
+const shared = new Map();
+function sharedModule(platform, wasmBase) {
+  const key = `${platform.name} ${wasmBase ?? ''}`;
+  let pending = shared.get(key);
+  if (!pending) {
     requireWasmSimd();
-    shared = platform.loadModule('single', { threadPoolSize: 0 });
-    shared.catch(() => { shared = null; });
+    pending = platform.loadModule('single', { threadPoolSize: 0, wasmBase });
+    shared.set(key, pending);
+    pending.catch(() => shared.delete(key));
   }
-  return shared;
+  return pending;
 }
 
 function checkId(id) {
@@ -35,9 +35,10 @@ function toBytes(bytes) {
   throw new TypeError(`bytes must be a Uint8Array, an ArrayBuffer or a typed array (got ${typeName(bytes)})`);
 }
 
-export class Bm25Index {
+/** The Bm25Index of both entry points; each binds its platform as `_platform`. */
+export class Bm25IndexBase {
   /**
-   * @param {{ k1?: number, b?: number, stem?: boolean, removeStopwords?: boolean }} [options]
+   * @param {{ k1?: number, b?: number, stem?: boolean, removeStopwords?: boolean, wasmBase?: string | URL }} [options]
    */
   static async create(options) {
     checkObject('options', options);
@@ -49,7 +50,8 @@ export class Bm25Index {
     }
     checkBool('stem', o.stem);
     checkBool('removeStopwords', o.removeStopwords);
-    const mod = await sharedModule(Bm25Index._platform);
+    checkWasmBase(o.wasmBase);
+    const mod = await sharedModule(this._platform, o.wasmBase);
     const handle = new mod.WasmBm25();
     try {
       unwrap(handle.init({ k1: o.k1, b: o.b, stem: o.stem, removeStopwords: o.removeStopwords }));
@@ -57,13 +59,18 @@ export class Bm25Index {
       handle.delete();
       throw e;
     }
-    return new Bm25Index(mod, handle);
+    return new this(mod, handle);
   }
 
-  /** An index from serialize()'s bytes. */
-  static async load(bytes) {
+  /**
+   * An index from serialize()'s bytes.
+   * @param {{ wasmBase?: string | URL }} [options]
+   */
+  static async load(bytes, options) {
     const data = toBytes(bytes);
-    const mod = await sharedModule(Bm25Index._platform);
+    checkObject('options', options);
+    checkWasmBase(options?.wasmBase);
+    const mod = await sharedModule(this._platform, options?.wasmBase);
     const buf = new mod.ModelBuffer(data.byteLength);
     const handle = new mod.WasmBm25();
     try {
@@ -76,14 +83,14 @@ export class Bm25Index {
     } finally {
       buf.delete();
     }
-    return new Bm25Index(mod, handle);
+    return new this(mod, handle);
   }
 
   /** @private use create() or load() */
   constructor(mod, handle) {
     this._mod = mod;
     this._handle = handle;
-    registry?.register(this, handle, this);
+    track(this, () => handle.delete());
   }
 
   _live() {
@@ -158,7 +165,7 @@ export class Bm25Index {
   /** Frees the index; later calls throw an IndorerankError with code 'disposed'. */
   dispose() {
     if (!this._handle) return;
-    registry?.unregister(this);
+    forget(this);
     this._handle.delete();
     this._handle = null;
   }

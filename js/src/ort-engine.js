@@ -3,16 +3,21 @@
 // both backends see identical ids and return the same result shape.
 import { IndorerankError, unwrap } from './errors.js';
 import { openSource, readAll } from './source.js';
-import { chooseThreads, fillBuffer, requireWasmSimd } from './wasm-engine.js';
+import { chooseThreads, fillBuffer, moduleFiles, requireWasmSimd } from './wasm-engine.js';
 
 async function importOrt(given) {
   let ort = given;
   if (!ort) {
     try {
-      ort = await import(/* @vite-ignore */ 'onnxruntime-web');
+      // Left to the run time on purpose (a name no bundler can fold into a
+      // static import): bundlers must not fail where the optional peer is not
+      // installed. With a bundler, pass the module in.
+      const name = ['onnxruntime', 'web'].join('-');
+      ort = await import(/* webpackIgnore: true */ /* @vite-ignore */ name);
     } catch (e) {
-      throw new IndorerankError("backend 'onnxruntime-web' needs the onnxruntime-web package " +
-        `(npm install onnxruntime-web), which could not be imported: ${e.message}`, 'not_found');
+      throw new IndorerankError("backend 'onnxruntime-web' needs the onnxruntime-web package: npm install onnxruntime-web, " +
+        "then pass it as options.onnxruntime (import * as ort from 'onnxruntime-web'); importing it by name " +
+        `failed: ${e.message}`, 'not_found');
     }
   }
   return ort.InferenceSession ? ort : ort.default;
@@ -25,7 +30,7 @@ export async function createOrtEngine(platform, source, o) {
   ort.env.wasm.numThreads = choice.threads;
   const maxLength = o.maxLength ?? 256;
 
-  const mod = await platform.loadModule('single', { threadPoolSize: 0 });
+  const mod = await platform.loadModule('single', { ...moduleFiles(o), threadPoolSize: 0 });
   const buf = await fillBuffer(mod, await openSource(o.tokenizer, o, platform.source));
   const tokenizer = new mod.WasmTokenizer();
   try {

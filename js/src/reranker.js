@@ -2,14 +2,8 @@
 // backend (wasm core or onnxruntime-web) does the work.
 import { IndorerankError } from './errors.js';
 import { isSource } from './source.js';
+import { disposeSymbol, forget, track } from './lifetime.js';
 import { createWasmEngine } from './wasm-engine.js';
-
-const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
-
-// Frees what callers forget to dispose().
-const registry = typeof FinalizationRegistry !== 'undefined'
-  ? new FinalizationRegistry((engine) => { try { engine.dispose(); } catch { /* already gone */ } })
-  : null;
 
 export function typeName(v) {
   if (v === null) return 'null';
@@ -34,6 +28,10 @@ export function checkObject(name, v) {
   }
 }
 
+export function checkWasmBase(v) {
+  if (v !== undefined && typeof v !== 'string' && !(v instanceof URL)) throw new TypeError(`wasmBase must be a string or a URL (got ${typeName(v)})`);
+}
+
 /** Validates load() arguments; throws TypeError with what is wrong. */
 export function checkLoadArgs(source, options) {
   if (!isSource(source)) {
@@ -45,11 +43,14 @@ export function checkLoadArgs(source, options) {
   checkInt('memoryLimit', o.memoryLimit, 1, 2 ** 31);
   checkInt('threads', o.threads, 0, 64);
   checkBool('cache', o.cache);
+  checkBool('revalidate', o.revalidate);
+  if (o.cacheDir !== undefined && typeof o.cacheDir !== 'string') throw new TypeError(`cacheDir must be a string (got ${typeName(o.cacheDir)})`);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new TypeError('onProgress must be a function');
   if (o.backend !== undefined && o.backend !== 'wasm' && o.backend !== 'onnxruntime-web') {
     throw new TypeError(`backend must be 'wasm' or 'onnxruntime-web' (got ${JSON.stringify(o.backend)})`);
   }
   if (o.kernel !== undefined && typeof o.kernel !== 'string') throw new TypeError('kernel must be a string');
+  checkWasmBase(o.wasmBase);
   if (o.backend === 'onnxruntime-web' && !isSource(o.tokenizer)) {
     throw new TypeError("backend 'onnxruntime-web' needs options.tokenizer: the model's sentencepiece.bpe.model (URL, path or bytes)");
   }
@@ -96,12 +97,13 @@ export function shapeResults(raw, passages, o) {
   });
 }
 
-export class Reranker {
+/** The Reranker of both entry points; each binds its platform as `_platform`. */
+export class RerankerBase {
   /** @private */
   constructor(engine, backend) {
     this._engine = engine;
     this._backend = backend;
-    registry?.register(this, engine, this);
+    track(this, () => engine.dispose());
   }
 
   /**
@@ -110,12 +112,12 @@ export class Reranker {
    */
   static async load(source, options) {
     const o = checkLoadArgs(source, options);
-    const platform = Reranker._platform;
+    const platform = this._platform;
     if (o.backend === 'onnxruntime-web') {
       const { createOrtEngine } = await import('./ort-engine.js');
-      return new Reranker(await createOrtEngine(platform, source, o), 'onnxruntime-web');
+      return new this(await createOrtEngine(platform, source, o), 'onnxruntime-web');
     }
-    return new Reranker(await createWasmEngine(platform, source, o), 'wasm');
+    return new this(await createWasmEngine(platform, source, o), 'wasm');
   }
 
   _live() {
@@ -160,12 +162,9 @@ export class Reranker {
     if (!this._engine) return;
     const engine = this._engine;
     this._engine = null;
-    registry?.unregister(this);
+    forget(this);
     engine.dispose();
   }
 
   [disposeSymbol]() { this.dispose(); }
 }
-
-/** Set by the entry point (browser.js / node.js). */
-Reranker._platform = null;

@@ -1,14 +1,13 @@
 // Model sources: URL, path (Node), ArrayBuffer / typed array, Blob or
-// Response, read as a stream of chunks with progress. URLs may be served from
-// and stored in the browser Cache API.
+// Response, read as a stream of chunks with progress. URLs go through the
+// platform's model cache (the Cache API in browsers, a folder in Node).
 import { IndorerankError } from './errors.js';
-
-const CACHE_NAME = 'indorerank-models-v1';
 
 /**
  * @typedef {{ total: number | null, chunks: AsyncIterable<Uint8Array> }} OpenedSource
- * @typedef {{ readPath?: (path: string) => Promise<OpenedSource>,
- *             isPath?: (s: string) => boolean, baseUrl?: string }} SourcePlatform
+ * @typedef {{ readPath?: (path: string) => Promise<OpenedSource>, isPath?: (s: string) => boolean,
+ *             baseUrl?: string, openStore?: (options: object) => Promise<ModelStore | null>,
+ *             hasher: () => { update(c: Uint8Array): void, hex(): string | Promise<string> } }} SourcePlatform
  */
 
 /** True for what load() accepts as a source. */
@@ -51,31 +50,85 @@ function fromResponse(res, what) {
   return { total, chunks: fromStream(res.body) };
 }
 
-async function openUrl(url, { cache }) {
-  const useCache = cache !== false && typeof caches !== 'undefined' && /^https?:/.test(url);
-  let store = null;
-  if (useCache) {
-    try {
-      store = await caches.open(CACHE_NAME);
-      const hit = await store.match(url);
-      if (hit) return fromResponse(hit, url);
-    } catch {
-      store = null; // storage can be unavailable (private mode, quota): fetch instead
-    }
+/** A sha256 the server vouches for: a hub's X-Linked-Etag, or an ETag of 64 hex digits. */
+export function announcedSha256(headers) {
+  for (const h of ['x-linked-etag', 'etag']) {
+    const v = (headers.get(h) || '').replace(/^W\//, '').replace(/"/g, '').toLowerCase();
+    if (/^[0-9a-f]{64}$/.test(v)) return v;
   }
+  return null;
+}
+
+/**
+ * @typedef {{ etag?: string, lastModified?: string, sha256?: string }} EntryMeta
+ * @typedef {{ meta: EntryMeta, open?: () => OpenedSource, response?: () => Response }} StoreEntry
+ * @typedef {{ get(url: string): Promise<StoreEntry | null>,
+ *             begin(url: string, meta: EntryMeta, total: number | null): { write(c: Uint8Array): unknown, commit(): Promise<boolean>, abort(): Promise<void> },
+ *             remove(url: string): Promise<void> }} ModelStore
+ */
+
+const openEntry = (entry, url) => (entry.open ? entry.open() : fromResponse(entry.response(), url));
+
+// URLs whose cached copy is known current in this page (or process): the
+// server is asked once, not on every load (a thread toggle reloads the model).
+const current = new Set();
+
+/**
+ * A URL, through the platform's model cache: a cached copy is revalidated
+ * with its ETag / Last-Modified (a 304 reuses it), used as is when the
+ * server cannot be reached, and replaced when the server sends a new file. A
+ * download the server gave a sha256 for is checked before it is kept.
+ */
+async function openUrl(url, options, platform) {
+  const store = options.cache !== false && /^https?:/.test(url) && platform.openStore ? await platform.openStore(options) : null;
+  const entry = store ? await store.get(url) : null;
+  if (entry && (current.has(url) || options.revalidate === false)) return openEntry(entry, url);
+  const headers = {};
+  if (entry?.meta.etag) headers['if-none-match'] = entry.meta.etag;
+  else if (entry?.meta.lastModified) headers['if-modified-since'] = entry.meta.lastModified;
   let res;
   try {
-    res = await fetch(url);
+    res = await fetch(url, { headers, cache: 'no-store' });
   } catch (e) {
+    if (entry) return openEntry(entry, url); // offline: the cached copy
     throw new IndorerankError(`could not fetch ${url}: ${e && e.message ? e.message : e}`, 'fetch_failed');
   }
-  if (!store || !res.ok) return fromResponse(res, url);
-  // The cache gets its own copy of the stream (cloned before the body is
-  // read); the load finishes once it is stored, so a reload finds it, and a
-  // failure to store loses nothing.
-  const stored = store.put(url, res.clone()).catch(() => {});
+  if (entry && (res.status === 304 || res.status >= 500)) {
+    res.body?.cancel().catch(() => {});
+    if (res.status === 304) current.add(url);
+    return openEntry(entry, url); // unchanged, or the server is down
+  }
   const opened = fromResponse(res, url);
-  return { total: opened.total, chunks: (async function* () { yield* opened.chunks; await stored; })() };
+  const sha256 = announcedSha256(res.headers);
+  const meta = { etag: res.headers.get('etag') ?? undefined, lastModified: res.headers.get('last-modified') ?? undefined, sha256: sha256 ?? undefined };
+  const hasher = sha256 ? platform.hasher() : null;
+  let writer = store ? store.begin(url, meta, opened.total) : null;
+  const write = async (chunk) => {
+    if (!writer) return;
+    try { await writer.write(chunk); } catch { const w = writer; writer = null; await w.abort(); } // a cache that fails loses nothing but the copy
+  };
+  async function* checked() {
+    let ok = false;
+    try {
+      for await (const chunk of opened.chunks) {
+        hasher?.update(chunk);
+        await write(chunk);
+        yield chunk;
+      }
+      if (hasher) {
+        const got = await hasher.hex();
+        if (got !== sha256) {
+          throw new IndorerankError(`${url}: checksum mismatch (sha256 ${got}, the server says ${sha256}); nothing was kept`, 'data_loss');
+        }
+      }
+      ok = true;
+      // The load finishes once the copy is stored, so a reload finds it.
+      if (writer && (await writer.commit())) current.add(url);
+    } finally {
+      if (!ok && writer) await writer.abort();
+    }
+  }
+  return { total: opened.total, chunks: checked() };
 }
 
 /**
@@ -97,7 +150,7 @@ export async function openSource(source, options, platform) {
   if (typeof text === 'string') {
     if (platform.isPath && platform.isPath(text)) return platform.readPath(text);
     const url = platform.baseUrl ? new URL(text, platform.baseUrl).href : text;
-    return openUrl(url, options);
+    return openUrl(url, options, platform);
   }
   throw new TypeError('source must be a URL, a path, an ArrayBuffer, a typed array, a Blob or a Response');
 }
@@ -124,7 +177,3 @@ export async function readAll(opened, onProgress) {
   return out;
 }
 
-/** Removes every model this package stored in the browser Cache API. */
-export async function clearCache() {
-  if (typeof caches !== 'undefined') await caches.delete(CACHE_NAME);
-}

@@ -36,6 +36,11 @@ export function chooseThreads(platform, requested) {
   return { variant: 'mt', threads: want, threadMode: 'pthreads', threadNote: `${want} threads (WebAssembly pthreads)` };
 }
 
+/** Where the module's files come from: `wasmBase`, or (in a worker) the page's files. */
+export function moduleFiles(options) {
+  return { wasmBase: options.wasmBase, files: options._files };
+}
+
 /** Copies a source into a fresh ModelBuffer in the module's memory. */
 export async function fillBuffer(mod, opened, onProgress) {
   const alloc = (n) => {
@@ -77,7 +82,7 @@ export async function createWasmEngine(platform, source, options) {
   requireWasmSimd();
   const choice = chooseThreads(platform, options.threads ?? 1);
   const opened = await openSource(source, options, platform.source);
-  const mod = await platform.loadModule(choice.variant, { threadPoolSize: Math.max(0, choice.threads - 1) });
+  const mod = await platform.loadModule(choice.variant, { ...moduleFiles(options), threadPoolSize: Math.max(0, choice.threads - 1) });
   let handle = null;
   try {
     const buf = await fillBuffer(mod, opened, options.onProgress);

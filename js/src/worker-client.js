@@ -3,14 +3,8 @@
 // Results are shaped here from the caller's own passages, so ids and meta
 // never cross threads and come back as the very objects given.
 import { IndorerankError } from './errors.js';
+import { disposeSymbol, forget, track } from './lifetime.js';
 import { checkLoadArgs, checkRerankArgs, shapeResults } from './reranker.js';
-
-const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
-
-// Stops the workers of RerankerWorkers nobody disposed.
-const registry = typeof FinalizationRegistry !== 'undefined'
-  ? new FinalizationRegistry((port) => { try { port.terminate(); } catch { /* gone */ } })
-  : null;
 
 function rebuildError(e) {
   if (e.name === 'TypeError') return new TypeError(e.message);
@@ -31,14 +25,15 @@ async function transferableSource(source, baseUrl) {
   return { value: bytes, transfer: [bytes] };
 }
 
-export class RerankerWorker {
+/** The RerankerWorker of both entry points; each binds its platform as `_platform`. */
+export class RerankerWorkerBase {
   /** @private */
   constructor(port) {
     this._port = port;
     this._next = 1;
     this._pending = new Map();
     this._info = null;
-    registry?.register(this, port, this);
+    track(this, () => port.terminate());
     port.onMessage((m) => this._receive(m));
     port.onError((err) => this._failAll(new IndorerankError(`the worker stopped: ${err && err.message ? err.message : err}`, 'aborted')));
   }
@@ -48,14 +43,17 @@ export class RerankerWorker {
    */
   static async load(source, options) {
     const o = checkLoadArgs(source, options);
-    const port = await RerankerWorker._spawn();
-    const w = new RerankerWorker(port);
+    const platform = this._platform;
+    const port = platform.spawnWorker(o);
+    const w = new this(port);
     try {
-      const { value, transfer } = await transferableSource(source, RerankerWorker._baseUrl);
-      const { onProgress, onnxruntime, ...rest } = o; // functions and modules cannot cross threads
+      const baseUrl = platform.source.baseUrl;
+      const { value, transfer } = await transferableSource(source, baseUrl);
+      const { onProgress, onnxruntime, wasmBase, ...rest } = o; // functions and modules cannot cross threads
+      if (port.files) rest._files = port.files; // the files as this page (or its bundler) placed them
       let tokenizer;
       if (rest.tokenizer !== undefined) {
-        tokenizer = await transferableSource(rest.tokenizer, RerankerWorker._baseUrl);
+        tokenizer = await transferableSource(rest.tokenizer, baseUrl);
         rest.tokenizer = tokenizer.value;
       }
       await w._call('load', { source: value, options: rest, progress: !!onProgress },
@@ -120,14 +118,10 @@ export class RerankerWorker {
     if (!this._port) return;
     const port = this._port;
     this._port = null;
-    registry?.unregister(this);
+    forget(this);
     this._failAll(new IndorerankError('this reranker has been disposed', 'disposed'));
     port.terminate();
   }
 
   [disposeSymbol]() { this.dispose(); }
 }
-
-/** Set by the entry point: starts a worker and returns its port. */
-RerankerWorker._spawn = null;
-RerankerWorker._baseUrl = undefined;

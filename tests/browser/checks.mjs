@@ -1,6 +1,6 @@
 // Runs in the page: the package's browser build, imported as a web
 // developer would, in the main thread and in a Web Worker.
-import { Reranker, RerankerWorker, IndorerankError, clearCache } from '/pkg/src/browser.js';
+import { Bm25Index, Reranker, RerankerWorker, IndorerankError, clearCache } from '/pkg/src/browser.js';
 
 const MODEL = '/fixtures/tiny.int8.safetensors';
 const log = (s) => { document.getElementById('log').textContent += '\n' + s; };
@@ -52,6 +52,27 @@ window.runOrtChecks = async ({ query, passages, threads }) => {
   const out = { results: await r.rerank(query, passages), info: r.info() };
   r.dispose();
   log(`onnxruntime-web: ${out.info.threads} thread(s)`);
+  return out;
+};
+// Every file of the package from another origin (a CDN), through wasmBase.
+window.runCdnChecks = async ({ query, passages, threads, wasmBase }) => {
+  const r = await Reranker.load(MODEL, { threads, wasmBase, cache: false });
+  const out = { main: await r.rerank(query, passages), mainInfo: r.info() };
+  r.dispose();
+  const w = await RerankerWorker.load(MODEL, { threads, wasmBase, cache: false });
+  out.worker = await w.rerank(query, passages);
+  out.workerInfo = w.info();
+  w.dispose();
+  const index = await Bm25Index.create({ wasmBase });
+  index.add('j', passages[0]);
+  out.hits = index.search('jakarta');
+  index.dispose();
+  try {
+    await Reranker.load(MODEL, { wasmBase: new URL('/no-such-folder/', wasmBase).href, cache: false });
+  } catch (e) {
+    out.missing = { code: e.code, message: e.message };
+  }
+  log(`cdn: ${out.mainInfo.threadMode}`);
   return out;
 };
 document.getElementById('log').textContent = 'ready';

@@ -42,16 +42,24 @@ async function run(isolated) {
     },
     isolated,
   });
+  // The package's dist/ on another origin, as a CDN serves it (CORS, and CORP for isolated pages).
+  const cdn = await startServer({
+    mounts: { '/indorerank/': path.join(root, 'js', 'dist') }, isolated: false,
+    headers: { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' },
+  });
   const { context, close } = await launchChromium();
   const errors = [];
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(`${m.text()} (${m.location()?.url ?? ''})`); });
     await page.goto(server.url);
     await page.waitForFunction(() => typeof window.runChecks === 'function');
     const out = await page.evaluate((a) => window.runChecks(a), { query, passages, threads: 2 });
+    const modelResponses = server.statuses.filter((p) => p.endsWith('tiny.int8.safetensors'));
     const ortOut = await page.evaluate((a) => window.runOrtChecks(a), { query, passages, threads: 2 });
+    const cdnOut = await page.evaluate((a) => window.runCdnChecks(a),
+      { query, passages, threads: 2, wasmBase: cdn.url.replace('127.0.0.1', 'localhost') + 'indorerank/' });
     await page.screenshot({ path: path.join(artifacts, `browser-${isolated ? 'isolated' : 'not-isolated'}.png`) });
 
     const mode = isolated ? 'isolated' : 'not isolated';
@@ -60,8 +68,8 @@ async function run(isolated) {
     assert.deepEqual(out.worker, expected, `${mode}: worker scores equal the Node build's`);
     assert.deepEqual(out.fromCache, expected, `${mode}: cached model`);
     assert.equal(out.cached, true);
-    const modelRequests = server.requests.filter((p) => p.endsWith('tiny.int8.safetensors')).length;
-    assert.equal(modelRequests, 2, `${mode}: the model is fetched once for the page and once for the uncached worker`);
+    assert.deepEqual(modelResponses.map((p) => p.split(' ')[0]), ['200', '200'],
+      `${mode}: the model is fetched once for the page (the second load uses the copy it just cached) and once for the uncached worker`);
     assert.equal(out.mainInfo.kernel, 'wasm_simd128');
     if (isolated) {
       assert.equal(out.mainInfo.threadMode, 'pthreads');
@@ -77,19 +85,33 @@ async function run(isolated) {
     assert.deepEqual({ ...out.badBytes, message: undefined }, { isIndorerankError: true, code: 'data_loss', message: undefined });
     assert.match(out.badBytes.message, /safetensors/);
     assert.equal(out.badOption.name, 'TypeError');
+    // wasmBase on another origin: every file from there, the same scores.
+    assert.deepEqual(cdnOut.main, expected, `${mode}: main thread with wasmBase on another origin`);
+    assert.deepEqual(cdnOut.worker, expected, `${mode}: worker with wasmBase on another origin`);
+    assert.equal(cdnOut.hits.length, 1);
+    assert.equal(cdnOut.mainInfo.threadMode, isolated ? 'pthreads' : 'single');
+    assert.equal(cdnOut.workerInfo.threadMode, isolated ? 'pthreads' : 'single');
+    for (const f of ['indorerank-web.wasm', 'indorerank-web.mjs', 'indorerank-worker.mjs'].concat(isolated
+      ? ['indorerank-web-mt.wasm', 'indorerank-web-mt.mjs', 'indorerank-web-mt.worker.js'] : [])) {
+      assert.ok(cdn.requests.includes(`/indorerank/${f}`), `${mode}: ${f} came from the other origin (${cdn.requests.join(', ')})`);
+    }
+    assert.equal(cdnOut.missing.code, 'not_found');
+    assert.match(cdnOut.missing.message, /indorerank-web(-mt)?\.wasm.*HTTP 404.*wasmBase/);
     // onnxruntime-web in Chromium: the same order as in Node, logits within float noise.
     assert.equal(ortOut.info.backend, 'onnxruntime-web');
     assert.equal(ortOut.info.threads, isolated ? 2 : 1, `${mode}: onnxruntime-web threads`);
     assert.deepEqual(ortOut.results.map((x) => x.index), ortExpected.map((x) => x.index), `${mode}: onnxruntime-web order`);
     ortOut.results.forEach((x, i) => assert.ok(Math.abs(x.logit - ortExpected[i].logit) < 1e-4,
       `${mode}: onnxruntime-web logit ${x.logit} vs Node ${ortExpected[i].logit}`));
-    assert.deepEqual(errors, [], `${mode}: console errors`);
+    // The one failed request meant to fail: the missing wasmBase folder.
+    assert.deepEqual(errors.filter((e) => !e.includes('/no-such-folder/')), [], `${mode}: console errors`);
     const ortDiff = Math.max(...ortOut.results.map((x, i) => Math.abs(x.logit - ortExpected[i].logit)));
     console.log(`browser ${mode}: ok (${out.mainInfo.threadMode}, ${out.mainInfo.threads} thread(s); ${server.requests.length} requests;` +
       ` onnxruntime-web max logit difference to Node ${ortDiff})`);
   } finally {
     await close();
     await server.close();
+    await cdn.close();
   }
 }
 

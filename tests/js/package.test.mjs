@@ -25,7 +25,7 @@ test('npm pack ships exactly the package files', () => {
   const files = out[0].files.map((f) => f.path).sort();
   for (const f of ['package.json', 'index.d.ts', 'README.md', 'LICENSE', 'src/node.js', 'src/browser.js', 'bin/indorerank.js',
     'dist/indorerank-web.wasm', 'dist/indorerank-web-mt.wasm', 'dist/indorerank-node.wasm', 'dist/indorerank-node-mt.wasm',
-    'dist/indorerank-node-mt.worker.cjs', 'dist/indorerank-web-mt.worker.js']) {
+    'dist/indorerank-node-mt.worker.cjs', 'dist/indorerank-web-mt.worker.js', 'dist/indorerank-worker.mjs']) {
     assert.ok(files.includes(f), `${f} missing from the tarball`);
   }
   assert.ok(!files.some((f) => f.includes('test') || f.endsWith('.map')), files.join(', '));

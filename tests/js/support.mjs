@@ -1,4 +1,6 @@
 // Shared by the JS suites: where the fixtures, the package and the native CLI are.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../tools/serve.mjs';
@@ -9,6 +11,8 @@ export const FIXTURES = process.env.INDORERANK_FIXTURES ?? path.join(ROOT, 'buil
 export const CLI = process.env.INDORERANK_CLI ?? path.join(ROOT, 'build', 'native', 'bin', 'indorerank');
 export const TINY = path.join(FIXTURES, 'tiny.int8.safetensors');
 export const FULL = path.join(FIXTURES, 'full.int8.safetensors');
+// Models loaded from URLs are cached (in Node, a folder): never the user's own.
+process.env.INDORERANK_CACHE_DIR ??= mkdtempSync(path.join(tmpdir(), 'indorerank-cache-'));
 
 export const PASSAGES = [
   'Jakarta adalah ibu kota Indonesia dan kota terbesar di Asia Tenggara.',
