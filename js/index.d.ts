@@ -22,9 +22,12 @@ declare global {
 }
 
 /**
- * Where a model comes from: a URL (absolute, or relative to the page), a file
- * path (Node), the bytes themselves, a `Blob`/`File`, or a `Response` the
- * caller fetched. Nothing is downloaded unless the caller names a URL.
+ * Where a model comes from: a hub repo id (`'madebyaris/rerank-indonesia'`:
+ * "owner/name" with no file extension; see {@link LoadOptions.hubUrl}), a
+ * URL (absolute, or relative to the page), a file path (Node; a file that
+ * exists wins over a repo id of the same name), the bytes themselves, a
+ * `Blob`/`File`, or a `Response` the caller fetched. Nothing is downloaded
+ * unless the caller names a URL or a repo.
  */
 export type ModelSource = string | URL | ArrayBuffer | ArrayBufferView | Blob | Response;
 
@@ -93,6 +96,19 @@ export interface LoadOptions {
   revalidate?: boolean;
   /** Node: the model cache folder (see {@link LoadOptions.cache}). */
   cacheDir?: string;
+  /**
+   * Hub loads: the base URL of a Hugging Face style hub, whose files are at
+   * `{hubUrl}/{owner}/{name}/resolve/{revision}/{file}`. In Node the
+   * environment variable `INDORERANK_HUB_URL` is the default.
+   * @defaultValue 'https://huggingface.co'
+   */
+  hubUrl?: string | URL;
+  /**
+   * Hub loads: a branch, tag or commit. A commit (40 hex digits) is never
+   * revalidated: its files cannot change.
+   * @defaultValue 'main'
+   */
+  revision?: string;
   /** Force a kernel by name (`'wasm_simd128'`, `'ref'`); for tests. */
   kernel?: string;
   /**
@@ -194,8 +210,11 @@ export interface Info {
 export class IndorerankError extends Error {
   /**
    * Stable name of the failure: `invalid_argument`, `data_loss` (bad model
-   * bytes), `resource_exhausted` (memory cap), `not_found`, `disposed`,
-   * `fetch_failed`, `unimplemented`, `aborted`, `internal`.
+   * bytes, or a download whose sha256 differs from the server's),
+   * `resource_exhausted` (memory cap), `not_found` (no such file, HTTP 404,
+   * no such hub repo, a package file a bundler did not emit), `disposed`,
+   * `fetch_failed` (the server could not be reached, an HTTP error, a
+   * download that broke off), `unimplemented`, `aborted`, `internal`.
    */
   readonly code: string;
 }
@@ -305,8 +324,22 @@ export declare class Bm25Index {
   [Symbol.dispose](): void;
 }
 
-/** Removes every model this package stored in the browser Cache API. */
-export function clearCache(): Promise<void>;
+/**
+ * Removes every model this package cached: its Cache API entries in
+ * browsers, its cache folder in Node (`options.cacheDir` or the default).
+ */
+export function clearCache(options?: Pick<LoadOptions, 'cacheDir'>): Promise<void>;
 
 /** Node: converts a Hugging Face model folder to one `.int8.safetensors` file. */
 export function convert(hfDir: string, outPath: string): Promise<void>;
+
+/**
+ * Node: downloads (or revalidates) a hub model into the model cache, exactly
+ * as `Reranker.load(repo, options)` would, and returns the path of its
+ * `.int8.safetensors` file. Repos with a `model.int8.safetensors` (written by
+ * `indorerank convert`) download that (~118 MB for the reference model);
+ * others download the Hugging Face checkpoint (`config.json`,
+ * `sentencepiece.bpe.model`, `model.safetensors`, ~470 MB in fp32) and
+ * convert it once. Rejects with `not_found` when the repo has neither.
+ */
+export function fetchModel(repo: string, options?: Pick<LoadOptions, 'hubUrl' | 'revision' | 'cacheDir' | 'onProgress'>): Promise<string>;

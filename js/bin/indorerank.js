@@ -3,7 +3,8 @@
 // so Node users need no native build. Options mirror the native CLI.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Reranker, convert } from '../src/node.js';
+import { copyFile } from 'node:fs/promises';
+import { Reranker, convert, fetchModel } from '../src/node.js';
 
 const USAGE = `indorerank (WebAssembly build): rerank Indonesian passages on this machine.
 
@@ -14,8 +15,14 @@ usage:
   indorerank tokenize -m MODEL --query Q --passage P [--max-length N]
   indorerank convert HF_MODEL_DIR OUT.int8.safetensors
   indorerank info -m MODEL [--threads N]
+  indorerank fetch [REPO] [--revision REV] [--hub-url URL] [--out FILE]
+      downloads REPO (default madebyaris/rerank-indonesia) from the hub into the model
+      cache, checks its sha256 and converts it if the repo has no model.int8.safetensors;
+      prints the model file's path (--out: copies it there). The hub is --hub-url, else
+      INDORERANK_HUB_URL, else the public hub; the cache is INDORERANK_CACHE_DIR, else
+      ~/.cache/indorerank.
 
-MODEL is a path or an http(s) URL of an .int8.safetensors file.`;
+MODEL is a path, an http(s) URL of an .int8.safetensors file, or a hub repo id (owner/name).`;
 
 const OPTIONS = {
   model: { type: 'string', short: 'm' },
@@ -30,6 +37,9 @@ const OPTIONS = {
   'chunk-overlap': { type: 'string' },
   threads: { type: 'string' },
   'memory-limit': { type: 'string' },
+  revision: { type: 'string' },
+  'hub-url': { type: 'string' },
+  out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -113,6 +123,27 @@ async function info(a) {
   }
 }
 
+async function fetchCommand(a, positionals) {
+  if (positionals.length > 1) throw new UsageError('fetch takes one REPO (owner/name)');
+  const repo = positionals[0] ?? 'madebyaris/rerank-indonesia';
+  let shown = -1;
+  const file = await fetchModel(repo, {
+    revision: a.revision,
+    hubUrl: a['hub-url'],
+    onProgress: (loaded, total) => {
+      const pct = total ? Math.floor((100 * loaded) / total) : 0;
+      if (pct !== shown && process.stderr.isTTY) { shown = pct; process.stderr.write(`\rfetch: ${(loaded / 1048576).toFixed(1)} MiB (${pct}%)`); }
+    },
+  });
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  process.stderr.write(`fetch: ${repo} ready in the model cache: ${file}\n`);
+  if (a.out) {
+    await copyFile(file, a.out);
+    process.stderr.write(`fetch: copied to ${a.out}\n`);
+  }
+  process.stdout.write(`${a.out ?? file}\n`);
+}
+
 async function main(argv) {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
@@ -135,6 +166,7 @@ async function main(argv) {
       await convert(positionals[0], positionals[1]);
       process.stderr.write(`wrote ${positionals[1]}\n`);
       break;
+    case 'fetch': await fetchCommand(a, positionals); break;
     default: throw new UsageError(`unknown command '${command}'`);
   }
   return 0;

@@ -27,3 +27,8 @@ export { clearBrowserCache as clearCache } from './cache-browser.js';
 export async function convert() {
   throw new IndorerankError('convert() runs in Node (or use the native `indorerank convert`)', 'unimplemented');
 }
+
+/** Node only: in browsers Reranker.load(repo) keeps the model in the Cache API. */
+export async function fetchModel() {
+  throw new IndorerankError('fetchModel() runs in Node; in a browser, Reranker.load(repo) downloads and caches the model', 'unimplemented');
+}

@@ -1,8 +1,8 @@
 // The model cache of Node: a folder (INDORERANK_CACHE_DIR, else
 // $XDG_CACHE_HOME/indorerank, else ~/.cache/indorerank) holding, per URL,
-// KEY.bin (the bytes) and KEY.json (URL, validators, sha256, size). A file
-// appears only complete and checked: it is written as KEY.bin.PID.part and
-// renamed on commit.
+// KEY-NAME (the bytes; NAME is the URL's file name) and KEY.json (URL,
+// validators, sha256, size). A file appears only complete and checked: it is
+// written as KEY-NAME.PID.part and renamed on commit.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
 import os from 'node:os';
@@ -23,7 +23,8 @@ export async function openNodeStore(options) {
   const dir = cacheDir(options);
   const files = (url) => {
     const k = path.join(dir, keyOf(url));
-    return { bin: `${k}.bin`, json: `${k}.json` };
+    const name = (new URL(url).pathname.split('/').pop() || 'file').replace(/[^\w.-]/g, '_');
+    return { bin: `${k}-${name}`, json: `${k}.json` };
   };
   return {
     dir,
@@ -37,7 +38,7 @@ export async function openNodeStore(options) {
         return null;
       }
       if (meta.url !== url || meta.size !== st.size) return null;
-      return { meta, path: f.bin, open: () => ({ total: st.size, chunks: createReadStream(f.bin, { highWaterMark: 1 << 20 }) }) };
+      return { meta, path: f.bin, open: () => ({ total: st.size, chunks: createReadStream(f.bin, { highWaterMark: 1 << 20 }), cachedPath: async () => f.bin }) };
     },
 
     begin(url, meta, total) {

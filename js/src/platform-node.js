@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { openNodeStore } from './cache-node.js';
 import { IndorerankError } from './errors.js';
+import { convertCheckpoint } from './hub-node.js';
 
 const require = createRequire(import.meta.url);
 
@@ -66,20 +67,25 @@ function spawnWorker() {
   };
 }
 
+const source = {
+  // Anything that is not an http(s)/data/blob URL is a path (file: URLs too).
+  isPath: (s) => !/^(https?|data|blob):/i.test(s),
+  pathExists: (s) => fsp.stat(s).then(() => true, () => false),
+  readPath: (s) => readPath(s.startsWith('file:') ? fileURLToPath(s) : s),
+  openStore: (options) => openNodeStore(options),
+  hasher: () => {
+    const h = createHash('sha256');
+    return { update: (c) => h.update(c), hex: () => h.digest('hex') };
+  },
+  hubUrl: () => process.env.INDORERANK_HUB_URL || undefined,
+  convertCheckpoint: (repo, revision, urls, options) => convertCheckpoint(source, loadModule, repo, revision, urls, options),
+};
+
 export const nodePlatform = {
   name: 'node',
   hardwareThreads: () => (os.availableParallelism ? os.availableParallelism() : os.cpus().length),
   threadSupport: () => ({ ok: true }),
   loadModule,
   spawnWorker,
-  source: {
-    // Anything that is not an http(s)/data/blob URL is a path (file: URLs too).
-    isPath: (s) => !/^(https?|data|blob):/i.test(s),
-    readPath: (s) => readPath(s.startsWith('file:') ? fileURLToPath(s) : s),
-    openStore: (options) => openNodeStore(options),
-    hasher: () => {
-      const h = createHash('sha256');
-      return { update: (c) => h.update(c), hex: () => h.digest('hex') };
-    },
-  },
+  source,
 };

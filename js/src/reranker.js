@@ -44,6 +44,11 @@ export function checkLoadArgs(source, options) {
   checkInt('threads', o.threads, 0, 64);
   checkBool('cache', o.cache);
   checkBool('revalidate', o.revalidate);
+  for (const key of ['revision', 'hubUrl']) {
+    if (o[key] !== undefined && typeof o[key] !== 'string' && !(key === 'hubUrl' && o[key] instanceof URL)) {
+      throw new TypeError(`${key} must be a string (got ${typeName(o[key])})`);
+    }
+  }
   if (o.cacheDir !== undefined && typeof o.cacheDir !== 'string') throw new TypeError(`cacheDir must be a string (got ${typeName(o.cacheDir)})`);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new TypeError('onProgress must be a function');
   if (o.backend !== undefined && o.backend !== 'wasm' && o.backend !== 'onnxruntime-web') {

@@ -2,9 +2,11 @@
 // Response, read as a stream of chunks with progress. URLs go through the
 // platform's model cache (the Cache API in browsers, a folder in Node).
 import { IndorerankError } from './errors.js';
+import { isRepoId, openHubModel } from './hub.js';
 
 /**
- * @typedef {{ total: number | null, chunks: AsyncIterable<Uint8Array> }} OpenedSource
+ * @typedef {{ total: number | null, chunks: AsyncIterable<Uint8Array>, cachedPath?: () => Promise<string | null> }} OpenedSource
+ *   cachedPath (Node): where the model cache keeps the file, once the chunks were read
  * @typedef {{ readPath?: (path: string) => Promise<OpenedSource>, isPath?: (s: string) => boolean,
  *             baseUrl?: string, openStore?: (options: object) => Promise<ModelStore | null>,
  *             hasher: () => { update(c: Uint8Array): void, hex(): string | Promise<string> } }} SourcePlatform
@@ -41,7 +43,10 @@ async function* fromStream(stream) {
 }
 
 function fromResponse(res, what) {
-  if (!res.ok) throw new IndorerankError(`could not fetch ${what}: HTTP ${res.status} ${res.statusText}`.trim(), 'fetch_failed');
+  if (!res.ok) {
+    const gone = res.status === 404 || res.status === 410;
+    throw new IndorerankError(`could not fetch ${what}: HTTP ${res.status} ${res.statusText}`.trim(), gone ? 'not_found' : 'fetch_failed');
+  }
   const len = Number(res.headers.get('content-length'));
   // A compressed transfer reports the compressed length: only trust it when identity-encoded.
   const encoded = res.headers.get('content-encoding');
@@ -79,7 +84,7 @@ const current = new Set();
  * server cannot be reached, and replaced when the server sends a new file. A
  * download the server gave a sha256 for is checked before it is kept.
  */
-async function openUrl(url, options, platform) {
+export async function openUrl(url, options, platform) {
   const store = options.cache !== false && /^https?:/.test(url) && platform.openStore ? await platform.openStore(options) : null;
   const entry = store ? await store.get(url) : null;
   if (entry && (current.has(url) || options.revalidate === false)) return openEntry(entry, url);
@@ -110,10 +115,20 @@ async function openUrl(url, options, platform) {
   async function* checked() {
     let ok = false;
     try {
-      for await (const chunk of opened.chunks) {
-        hasher?.update(chunk);
-        await write(chunk);
-        yield chunk;
+      let received = 0;
+      try {
+        for await (const chunk of opened.chunks) {
+          received += chunk.byteLength;
+          hasher?.update(chunk);
+          await write(chunk);
+          yield chunk;
+        }
+      } catch (e) {
+        if (e instanceof IndorerankError) throw e;
+        throw new IndorerankError(`the download of ${url} broke off after ${received} bytes: ${e && e.message ? e.message : e}`, 'fetch_failed');
+      }
+      if (opened.total != null && received !== opened.total) {
+        throw new IndorerankError(`the download of ${url} ended after ${received} of ${opened.total} bytes`, 'fetch_failed');
       }
       if (hasher) {
         const got = await hasher.hex();
@@ -128,7 +143,7 @@ async function openUrl(url, options, platform) {
       if (!ok && writer) await writer.abort();
     }
   }
-  return { total: opened.total, chunks: checked() };
+  return { total: opened.total, chunks: checked(), cachedPath: async () => (store ? (await store.get(url))?.path ?? null : null) };
 }
 
 /**
@@ -148,6 +163,8 @@ export async function openSource(source, options, platform) {
   if (typeof Response !== 'undefined' && source instanceof Response) return fromResponse(source, describeSource(source));
   const text = source instanceof URL ? source.href : source;
   if (typeof text === 'string') {
+    // "owner/name" is a hub repo, unless (Node) a file of that name exists.
+    if (isRepoId(text) && !(platform.pathExists && (await platform.pathExists(text)))) return openHubModel(text, options, platform);
     if (platform.isPath && platform.isPath(text)) return platform.readPath(text);
     const url = platform.baseUrl ? new URL(text, platform.baseUrl).href : text;
     return openUrl(url, options, platform);

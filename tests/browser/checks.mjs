@@ -75,4 +75,32 @@ window.runCdnChecks = async ({ query, passages, threads, wasmBase }) => {
   log(`cdn: ${out.mainInfo.threadMode}`);
   return out;
 };
+// Load by name from a hub on another origin: Reranker, RerankerWorker, errors.
+window.runHubChecks = async ({ hubUrl, query, passages, repo }) => {
+  const out = {};
+  const progress = [];
+  try {
+    const r = await Reranker.load(repo, { hubUrl, onProgress: (l, t) => progress.push([l, t]) });
+    out.main = await r.rerank(query, passages);
+    r.dispose();
+    const w = await RerankerWorker.load(repo, { hubUrl });
+    out.worker = await w.rerank(query, passages);
+    w.dispose();
+  } catch (e) {
+    out.error = { name: e.name, code: e.code, message: e.message };
+  }
+  out.progress = progress;
+  for (const [name, bad] of [['wrongSha', 'acme/wrong-sha'], ['missing', 'acme/no-converted-file']]) {
+    try {
+      await Reranker.load(bad, { hubUrl });
+      out[name] = 'loaded?!';
+    } catch (e) {
+      out[name] = { isIndorerankError: e instanceof IndorerankError, code: e.code, message: e.message };
+    }
+  }
+  const cache = await caches.open('indorerank-models-v1');
+  out.cachedUrls = (await cache.keys()).map((req) => req.url).filter((u) => u.startsWith(hubUrl));
+  log('hub: done');
+  return out;
+};
 document.getElementById('log').textContent = 'ready';

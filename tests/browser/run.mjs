@@ -4,11 +4,12 @@
 // (one thread, and the package says why). Scores must equal the Node build's
 // bit for bit. Screenshots go to build/test-artifacts/.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../tools/serve.mjs';
 import { launchChromium } from './chromium.mjs';
+import { startHub } from '../js/hub.mjs';
 import * as ort from 'onnxruntime-web';
 import { Reranker } from '../../js/src/node.js';
 
@@ -115,6 +116,62 @@ async function run(isolated) {
   }
 }
 
+// Load by name in Chromium: a hub on another origin (CORS), then the page
+// reloaded (a 304 revalidation), then the hub gone (the cached copy).
+async function runHub() {
+  const server = await startServer({ mounts: { '/': here, '/pkg/': path.join(root, 'js') }, isolated: false });
+  const hub = await startHub();
+  const repo = 'madebyaris/rerank-indonesia';
+  const tiny = readFileSync(path.join(fixtures, 'tiny.int8.safetensors'));
+  hub.put(repo, 'main', 'model.int8.safetensors', tiny);
+  hub.put('acme/wrong-sha', 'main', 'model.int8.safetensors', tiny);
+  hub.fault('acme/wrong-sha', 'wrong-sha');
+  for (const f of ['config.json', 'sentencepiece.bpe.model', 'model.safetensors']) {
+    hub.put('acme/no-converted-file', 'main', f, readFileSync(path.join(fixtures, 'tiny', f)));
+  }
+  const { context, close } = await launchChromium();
+  const errors = [];
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => errors.push(String(e)));
+    const visit = async () => {
+      await page.goto(server.url);
+      await page.waitForFunction(() => typeof window.runHubChecks === 'function');
+      return page.evaluate((a) => window.runHubChecks(a), { hubUrl: hub.url, query, passages, repo });
+    };
+    const first = await visit();
+    assert.equal(first.error, undefined, JSON.stringify(first.error));
+    assert.deepEqual(first.main, expected, 'hub: Reranker by name equals the Node build');
+    assert.deepEqual(first.worker, expected, 'hub: RerankerWorker by name equals the Node build');
+    assert.deepEqual(first.progress.at(-1), [tiny.length, tiny.length]);
+    assert.equal(first.wrongSha.code, 'data_loss');
+    assert.match(first.wrongSha.message, /checksum mismatch/);
+    assert.equal(first.missing.code, 'not_found');
+    assert.match(first.missing.message, /acme\/no-converted-file.*no model\.int8\.safetensors.*browser/);
+    assert.deepEqual(first.cachedUrls, [`${hub.url}/${repo}/resolve/main/model.int8.safetensors`], 'only the checked model is cached');
+    const gets = hub.log.filter((l) => l.startsWith('GET') && l.includes(`/${repo}/`)).map((l) => l.split(' ')[1]);
+    assert.deepEqual(gets, ['200', '304'], 'hub: one download; the worker (its own realm) revalidates the copy the page cached');
+    hub.log.length = 0;
+
+    const second = await visit();
+    assert.deepEqual(second.main, expected);
+    const revalidations = hub.log.filter((l) => l.includes(`/${repo}/`) && l.startsWith('GET')).map((l) => l.split(' ')[1]);
+    assert.ok(revalidations.length >= 1 && revalidations.every((st) => st === '304'), `hub: a reload revalidates (${revalidations})`);
+
+    await hub.close();
+    const third = await visit();
+    assert.equal(third.error, undefined, JSON.stringify(third.error));
+    assert.deepEqual(third.main, expected, 'hub gone: the cached copy');
+    assert.deepEqual(errors, []);
+    console.log('browser hub: ok (download, 304 on reload, offline, wrong sha256, no converted file)');
+  } finally {
+    await close();
+    await server.close();
+    await hub.close();
+  }
+}
+
 await run(true);
 await run(false);
+await runHub();
 console.log('browser tests: PASS');

@@ -153,7 +153,7 @@ if (!only.length || only.includes('node')) {
   try {
     const t0 = performance.now();
     const keys = run('node', ['--conditions=browser', 'ssr.mjs'], app).trim();
-    assert.equal(keys, 'Bm25Index,IndorerankError,Reranker,RerankerWorker,clearCache,convert');
+    assert.equal(keys, 'Bm25Index,IndorerankError,Reranker,RerankerWorker,clearCache,convert,fetchModel');
     console.log(`ok   browser build imported in Node (SSR): exits at once (${Math.round(performance.now() - t0)} ms)`);
   } catch (e) {
     failed++;

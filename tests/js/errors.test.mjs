@@ -30,7 +30,7 @@ test('missing files and failed downloads say which', async (t) => {
   await assert.rejects(Reranker.load('/no/such/model.int8.safetensors'), { code: 'not_found', message: /\/no\/such\/model/ });
   const server = await serveDir(FIXTURES);
   t.after(() => server.close());
-  await assert.rejects(Reranker.load(`${server.url}/missing.safetensors`), { code: 'fetch_failed', message: /HTTP 404/ });
+  await assert.rejects(Reranker.load(`${server.url}/missing.safetensors`), { code: 'not_found', message: /HTTP 404/ });
   await assert.rejects(Reranker.load('http://127.0.0.1:1/x'), { code: 'fetch_failed', message: /127\.0\.0\.1:1/ });
 });
 
