@@ -88,10 +88,14 @@ test-bundlers: test-native wasm
 
 # The demo page in Chromium, isolated and not: model progress, keyboard search,
 # BM25 and reranked results equal to Node's, pasted text and .txt files, no
-# request beyond 127.0.0.1 and none after loading, offline reloads.
+# request beyond 127.0.0.1 and none after loading, offline reloads; then on a
+# phone with the full-shape model: BM25 while the model downloads, reranked
+# results batch by batch, the first one on the first screen.
 test-demo: native wasm
 	test -f $(FIXTURES)/tiny.int8.safetensors || (cd $(BUILD)/native && ctest -R '^(fixture|convert)\.tiny$$' --output-on-failure)
 	cd tests && INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node browser/demo.mjs
+	test -f $(FIXTURES)/full.int8.safetensors || (cd $(BUILD)/native && ctest -R '^(fixture|convert)\.full$$' --output-on-failure)
+	cd tests && INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node browser/demo_first_screen.mjs
 
 asan: setup
 	cmake -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINDORERANK_SANITIZE=ON >/dev/null

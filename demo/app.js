@@ -9,7 +9,8 @@ const EXAMPLES = 6;
 
 const state = {
   modelUrl: null,
-  ready: false,
+  ready: false, // the model is loaded
+  indexReady: false, // the collection is indexed: BM25 works without the model
   offline: false,
   searchStart: 0,
   lastQuery: '',
@@ -19,8 +20,9 @@ const state = {
 const status = (text) => { $('status').textContent = text; };
 const threadsWanted = () => (document.querySelector('input[name=threads]:checked').value === 'single' ? 1 : 0);
 
-// The query box stays usable while the engine loads; a query typed meanwhile
-// runs once it is ready.
+// The query box works as soon as the collection is indexed: BM25 results
+// show while the model downloads, and the search runs again, reranked, once
+// the model is ready.
 function setReady(ready) {
   state.ready = ready;
   document.body.dataset.ready = String(ready);
@@ -48,19 +50,34 @@ const engine = new Engine({
     $('corpus-status').textContent = `Searching ${label}: ${count} passage${count === 1 ? '' : 's'}.`;
     $('corpus-status').dataset.count = String(count);
     if (examples) showExamples(examples);
-    if (state.ready && $('query').value.trim()) runSearch();
+    state.indexReady = true;
+    document.body.dataset.indexReady = 'true';
+    if ($('query').value.trim()) runSearch();
   },
-  bm25({ bm25, bm25Ms, candidates }) {
+  bm25({ bm25, bm25Ms, candidates, modelReady }) {
     renderList($('bm25-list'), bm25, 'bm25');
     $('rerank-list').replaceChildren();
     renderTimes({ bm25Ms });
-    $('rerank-state').textContent = candidates ? `Reranking ${candidates} candidates…` : 'No passage matches these words.';
     document.body.dataset.candidates = String(candidates);
-    document.body.dataset.search = candidates ? 'reranking' : 'done';
-    if (!candidates) document.body.dataset.query = state.lastQuery;
+    if (!candidates) {
+      $('rerank-state').textContent = 'No passage matches these words.';
+      document.body.dataset.search = 'done';
+      document.body.dataset.query = state.lastQuery;
+    } else if (!modelReady) {
+      // Until the model is here, the BM25 list is the answer: show it first.
+      $('rerank-state').textContent = `BM25 found ${candidates} candidates; they are reranked once the model has loaded.`;
+      document.body.dataset.search = 'bm25-only';
+      showView('bm25');
+    } else {
+      $('rerank-state').textContent = `0 of ${candidates} reranked…`;
+      document.body.dataset.search = 'reranking';
+    }
   },
-  'rerank-progress'({ done, total }) {
-    $('rerank-state').textContent = `Reranking: ${done} of ${total}…`;
+  'rerank-progress'({ done, total, reranked }) {
+    renderList($('rerank-list'), reranked, 'rerank');
+    $('rerank-state').textContent = `${done} of ${total} reranked…`;
+    document.body.dataset.reranked = String(done);
+    showView('rerank');
   },
   reranked({ bm25, reranked, bm25Ms, rerankMs, info }) {
     renderList($('bm25-list'), bm25, 'bm25');
@@ -68,7 +85,9 @@ const engine = new Engine({
     renderTimes({ bm25Ms, rerankMs, totalMs: performance.now() - state.searchStart });
     renderInfo(info);
     $('rerank-state').textContent = reranked.length ? '' : 'No passage matches these words.';
+    document.body.dataset.reranked = String(reranked.length);
     document.body.dataset.search = 'done';
+    showView('rerank');
     document.body.dataset.query = state.lastQuery;
     status(reranked.length ? `${reranked.length} reranked results for “${state.lastQuery}”.`
       : `No passage matches “${state.lastQuery}”.`);
@@ -99,10 +118,20 @@ function showExamples(queries) {
   box.replaceChildren(...buttons);
 }
 
+// Phones show one list at a time (tabs above the lists); desktops show both.
+function showView(view) {
+  $('results').dataset.view = view;
+  for (const tab of document.querySelectorAll('#result-tabs [role=tab]')) {
+    const on = tab.dataset.view === view;
+    tab.setAttribute('aria-selected', String(on));
+    tab.tabIndex = on ? 0 : -1;
+  }
+}
+
 function runSearch() {
   clearTimeout(state.debounce);
   const query = $('query').value.trim();
-  if (!state.ready) return;
+  if (!state.indexReady) return;
   $('status').classList.remove('error');
   if (!query) {
     $('bm25-list').replaceChildren();
@@ -149,6 +178,16 @@ function wire() {
     state.debounce = setTimeout(runSearch, DEBOUNCE_MS);
   });
   for (const id of ['bm25k', 'topk']) $(id).addEventListener('change', runSearch);
+  const tabs = [...document.querySelectorAll('#result-tabs [role=tab]')];
+  tabs.forEach((tab, i) => {
+    tab.addEventListener('click', () => showView(tab.dataset.view));
+    tab.addEventListener('keydown', (e) => {
+      if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+      const next = tabs[(i + 1) % tabs.length];
+      showView(next.dataset.view);
+      next.focus();
+    });
+  });
   for (const r of document.querySelectorAll('input[name=threads]')) r.addEventListener('change', loadModel);
   $('use-text').addEventListener('click', useOwnText);
   $('use-default').addEventListener('click', () => { state.files = []; engine.setCorpus(null); });

@@ -8,17 +8,19 @@
 //               {type:'search', seq, query, bm25K, topK}
 // Messages out: {type:'hello'} once this module runs, {type:'progress', loadSeq, loaded, total}
 //               {type:'ready', loadSeq, info, loadMs}, {type:'corpus', count, label, examples?}
-//               {type:'bm25', seq, bm25, bm25Ms, candidates}
-//               {type:'rerank-progress', seq, done, total}
+//               {type:'bm25', seq, bm25, bm25Ms, candidates, modelReady}  (before the model has
+//               loaded, a search gives this only; the page searches again once it is ready)
+//               {type:'rerank-progress', seq, done, total, reranked}  (the best so far, after each batch)
 //               {type:'reranked', seq, bm25, reranked, bm25Ms, rerankMs, info}
 //               {type:'cancelled', seq}, {type:'error', stage, seq?, loadSeq?, message, code?}
 import { Reranker, Bm25Index } from './pkg/src/browser.js';
 
 const DEFAULT_PASSAGES = new URL('./data/passages.jsonl', import.meta.url);
 const DEFAULT_QUERIES = new URL('./data/queries.jsonl', import.meta.url);
-// Pairs per rerank call: between calls the worker looks for a newer search
-// and drops this one (scores do not depend on how pairs are batched).
-const RERANK_BATCH = 10;
+// Pairs per rerank call: after each call the page gets the best so far, and
+// the worker looks for a newer search and drops this one (scores do not
+// depend on how pairs are batched).
+const RERANK_BATCH = 5;
 
 let reranker = null;
 let index = null;
@@ -87,12 +89,19 @@ async function loadModel({ loadSeq, modelUrl, threads }) {
 
 const item = (id, extra) => ({ id, ...texts.get(id), ...extra });
 
+// Best first; ties keep the BM25 order. Numbers the ranks in place.
+function rankScored(scored) {
+  scored.sort((a, b) => b.score - a.score || a.bm25Rank - b.bm25Rank);
+  scored.forEach((s, i) => { s.rerankRank = i + 1; });
+}
+
 async function search({ seq, query, bm25K, topK }) {
   const t0 = performance.now();
   const hits = index.search(query, { topK: bm25K });
   const bm25Ms = performance.now() - t0;
   const bm25 = hits.map((h, i) => item(h.id, { bm25Rank: i + 1, bm25Score: h.score }));
-  post({ type: 'bm25', seq, bm25: bm25.slice(0, topK), bm25Ms, candidates: hits.length });
+  post({ type: 'bm25', seq, bm25: bm25.slice(0, topK), bm25Ms, candidates: hits.length, modelReady: !!reranker });
+  if (!reranker) return; // BM25 needs no model: its results show while the model downloads
 
   const scored = [];
   const engine = reranker;
@@ -106,12 +115,12 @@ async function search({ seq, query, bm25K, topK }) {
     const batch = bm25.slice(i, i + RERANK_BATCH);
     const out = await engine.rerank(query, batch.map((c) => ({ id: c.id, text: passageText(c) })));
     for (const r of out) scored.push({ ...batch[r.index], score: r.score, truncated: r.truncated });
-    post({ type: 'rerank-progress', seq, done: scored.length, total: bm25.length });
+    rankScored(scored);
+    if (scored.length < bm25.length) {
+      post({ type: 'rerank-progress', seq, done: scored.length, total: bm25.length, reranked: scored.slice(0, topK) });
+    }
   }
   const rerankMs = performance.now() - t1;
-  // Best first; ties keep the BM25 order.
-  scored.sort((a, b) => b.score - a.score || a.bm25Rank - b.bm25Rank);
-  scored.forEach((s, i) => { s.rerankRank = i + 1; });
   const byId = new Map(scored.map((s) => [s.id, s]));
   post({
     type: 'reranked', seq, bm25Ms, rerankMs, info: engine.info(),
@@ -130,7 +139,7 @@ async function drainSearches() {
       pendingSearch = null;
       if (!m) break;
       try {
-        if (!reranker || !index) throw new Error('the engine is not loaded yet');
+        if (!index) throw new Error('the collection is not loaded yet');
         await search(m);
       } catch (e) {
         fail('search', e, { seq: m.seq });

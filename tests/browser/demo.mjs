@@ -224,21 +224,23 @@ async function run(isolated) {
     await page.waitForSelector(`#corpus-status[data-count="${passages.size}"]`);
     await waitDone(page);
 
-    // Phone-sized screen: one column, nothing wider than the screen.
+    // Phone-sized screen: the reranked list alone, BM25 one tap (or arrow key) away,
+    // nothing wider than the screen.
     await page.setViewportSize({ width: 390, height: 844 });
     await typeQuery(page, QUERY);
-    const layout = await page.evaluate(() => {
-      const a = document.getElementById('bm25-list').closest('section').getBoundingClientRect();
-      const b = document.getElementById('rerank-list').closest('section').getBoundingClientRect();
-      return { stacked: b.top >= a.bottom, width: document.documentElement.scrollWidth };
-    });
-    assert.ok(layout.stacked, `${mode}: columns stack on a phone`);
-    assert.ok(layout.width <= 390, `${mode}: no horizontal scrolling (${layout.width})`);
-    if (isolated) {
-      await page.screenshot({ path: path.join(artifacts, 'demo-phone.png') });
-      await page.locator('#rerank-heading').scrollIntoViewIfNeeded();
-      await page.screenshot({ path: path.join(artifacts, 'demo-phone-results.png') });
-    }
+    const visible = () => page.evaluate(() => ['bm25-list', 'rerank-list'].map((id) => {
+      const r = document.getElementById(id).getBoundingClientRect();
+      return r.height > 0;
+    }).concat(document.documentElement.scrollWidth));
+    const [bm25Shown, rerankShown, width] = await visible();
+    assert.deepEqual([bm25Shown, rerankShown], [false, true], `${mode}: a phone shows the reranked list after a search`);
+    assert.ok(width <= 390, `${mode}: no horizontal scrolling (${width})`);
+    if (isolated) await page.screenshot({ path: path.join(artifacts, 'demo-phone.png') });
+    await page.locator('#tab-bm25').click();
+    assert.deepEqual((await visible()).slice(0, 2), [true, false], `${mode}: the BM25 tab shows the BM25 list`);
+    if (isolated) await page.screenshot({ path: path.join(artifacts, 'demo-phone-bm25.png') });
+    await page.keyboard.press('ArrowRight');
+    assert.deepEqual((await visible()).slice(0, 2), [false, true], `${mode}: arrow keys move between the tabs`);
     await page.setViewportSize({ width: 1280, height: 900 });
 
     // Nothing fetched since the model loaded and the first search ran.
