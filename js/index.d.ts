@@ -340,6 +340,7 @@ export function convert(hfDir: string, outPath: string): Promise<void>;
  * `indorerank convert`) download that (~118 MB for the reference model);
  * others download the Hugging Face checkpoint (`config.json`,
  * `sentencepiece.bpe.model`, `model.safetensors`, ~470 MB in fp32) and
- * convert it once. Rejects with `not_found` when the repo has neither.
+ * convert it once (`Reranker.load` does the same in browsers). Rejects with
+ * `not_found` when the repo has neither.
  */
 export function fetchModel(repo: string, options?: Pick<LoadOptions, 'hubUrl' | 'revision' | 'cacheDir' | 'onProgress'>): Promise<string>;

@@ -149,3 +149,26 @@ TEST_CASE("convert reads fp16 checkpoints and reports bad folders", "[model_file
   REQUIRE(!s.ok());
   REQUIRE(s.message().find("config.json") != std::string::npos);
 }
+
+TEST_CASE("convert from bytes writes the same file as convert from a folder") {
+  auto config = read_file(test::fixture("tiny/config.json"));
+  auto spm = read_file(test::fixture("tiny/sentencepiece.bpe.model"));
+  auto st = read_file(test::fixture("tiny/model.safetensors"));
+  auto from_folder = read_file(test::fixture("tiny.int8.safetensors"));
+  REQUIRE(config.ok());
+  REQUIRE(spm.ok());
+  REQUIRE(st.ok());
+  REQUIRE(from_folder.ok());
+  const std::string_view text(reinterpret_cast<const char*>(config.value().data()), config.value().size());
+  auto bytes = convert_hf_model_bytes(text, spm.value(), st.value().data(), st.value().size());
+  REQUIRE(bytes.ok());
+  REQUIRE(bytes.value() == from_folder.value());
+
+  // Bad parts are errors naming what is wrong, never a crash.
+  auto bad_config = convert_hf_model_bytes("{\"model_type\": \"bert\"}", spm.value(), st.value().data(), st.value().size());
+  REQUIRE(!bad_config.ok());
+  REQUIRE(bad_config.status().message().find("xlm-roberta") != std::string::npos);
+  auto truncated = convert_hf_model_bytes(text, spm.value(), st.value().data(), st.value().size() / 2);
+  REQUIRE(!truncated.ok());
+  REQUIRE(truncated.status().code() == StatusCode::kDataLoss);
+}

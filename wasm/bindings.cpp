@@ -166,6 +166,20 @@ val convert(const std::string& hf_dir, const std::string& out_path) {
 }
 #endif
 
+// A Hugging Face checkpoint's three files (config.json, sentencepiece.bpe.model,
+// model.safetensors) to one model file in `out`. The inputs are consumed.
+val convert_bytes(ModelBuffer& config, ModelBuffer& spm, ModelBuffer& checkpoint, ModelBuffer& out) {
+  const std::vector<uint8_t> cfg = config.take();
+  indorerank::StatusOr<std::vector<uint8_t>> converted = [&] {
+    const std::vector<uint8_t> st = checkpoint.take();  // freed when the conversion returns
+    return indorerank::convert_hf_model_bytes(std::string_view(reinterpret_cast<const char*>(cfg.data()), cfg.size()),
+                                              spm.take(), st.data(), st.size());
+  }();
+  if (!converted.ok()) return error_value(converted.status());
+  out.assign(std::move(converted).value());
+  return val::null();
+}
+
 std::string best_kernel() { return indorerank::best_kernel_name(); }
 
 }  // namespace
@@ -188,6 +202,7 @@ EMSCRIPTEN_BINDINGS(indorerank) {
       .function("load", &WasmTokenizer::load)
       .function("encodePair", &WasmTokenizer::encodePair);
   emscripten::function("bestKernel", &best_kernel);
+  emscripten::function("convertBytes", &convert_bytes);
 #if defined(INDORERANK_WASM_NODE)
   emscripten::function("convert", &convert);
 #endif

@@ -41,6 +41,10 @@ class ModelBuffer {
   uintptr_t ptr() { return reinterpret_cast<uintptr_t>(bytes_.data()); }
   double size() const { return static_cast<double>(bytes_.size()); }
   std::vector<uint8_t> take() { return std::move(bytes_); }
+  void assign(std::vector<uint8_t> bytes) {
+    bytes_ = std::move(bytes);
+    ok_ = true;
+  }
 
  private:
   std::vector<uint8_t> bytes_;

@@ -141,9 +141,9 @@ class Writer {
   const HfModel& hf_;
 };
 
-StatusOr<ModelConfig> read_hf_config(const std::string& path) {
-  INDORERANK_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, read_file(path));
-  auto parsed = json::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+// `path` names the file in messages.
+StatusOr<ModelConfig> parse_hf_config(std::string_view text, const std::string& path) {
+  auto parsed = json::parse(text);
   if (!parsed.ok()) return invalid_argument(path + ": " + parsed.status().message());
   const json::Value& v = parsed.value();
   const json::Value* mt = v.find("model_type");
@@ -179,13 +179,16 @@ StatusOr<ModelConfig> read_hf_config(const std::string& path) {
   return c;
 }
 
-}  // namespace
+struct Converted {
+  std::map<std::string, std::string> meta;
+  std::vector<TensorToWrite> tensors;
+};
 
-Status convert_hf_model(const std::string& hf_dir, const std::string& out_path) {
-  INDORERANK_ASSIGN_OR_RETURN(ModelConfig c, read_hf_config(hf_dir + "/config.json"));
-  INDORERANK_ASSIGN_OR_RETURN(std::vector<uint8_t> spm, read_file(hf_dir + "/sentencepiece.bpe.model"));
-  INDORERANK_ASSIGN_OR_RETURN(auto blob, map_file(hf_dir + "/model.safetensors"));
-  INDORERANK_ASSIGN_OR_RETURN(safetensors::File f, safetensors::parse(blob->data(), blob->size()));
+// The int8 model file's contents from a checkpoint's three parts.
+StatusOr<Converted> convert_checkpoint(std::string_view config_json, const std::string& config_name,
+                                       std::vector<uint8_t> spm, const uint8_t* st_data, size_t st_size) {
+  INDORERANK_ASSIGN_OR_RETURN(ModelConfig c, parse_hf_config(config_json, config_name));
+  INDORERANK_ASSIGN_OR_RETURN(safetensors::File f, safetensors::parse(st_data, st_size));
   const std::string prefix = f.find("roberta.embeddings.word_embeddings.weight") ? "roberta." : "";
   HfModel hf(f, prefix);
   Writer w(hf);
@@ -228,11 +231,33 @@ Status convert_hf_model(const std::string& hf_dir, const std::string& out_path) 
   for (auto& t : hw.tensors) w.tensors.push_back(std::move(t));
   w.tensors.push_back({"tokenizer.sentencepiece", DType::kU8, {static_cast<int64_t>(spm.size())}, std::move(spm)});
 
-  std::map<std::string, std::string> meta = {{"format", kFormatName},
-                                             {"format_version", kFormatVersion},
-                                             {"config", config_to_json(c)},
-                                             {"architecture", "XLMRobertaForSequenceClassification"}};
-  return safetensors::write(out_path, meta, w.tensors);
+  Converted out;
+  out.meta = {{"format", kFormatName},
+              {"format_version", kFormatVersion},
+              {"config", config_to_json(c)},
+              {"architecture", "XLMRobertaForSequenceClassification"}};
+  out.tensors = std::move(w.tensors);
+  return out;
+}
+
+}  // namespace
+
+Status convert_hf_model(const std::string& hf_dir, const std::string& out_path) {
+  INDORERANK_ASSIGN_OR_RETURN(std::vector<uint8_t> config, read_file(hf_dir + "/config.json"));
+  const std::string_view config_text(reinterpret_cast<const char*>(config.data()), config.size());
+  INDORERANK_RETURN_IF_ERROR(parse_hf_config(config_text, hf_dir + "/config.json").status());  // a bad config first
+  INDORERANK_ASSIGN_OR_RETURN(std::vector<uint8_t> spm, read_file(hf_dir + "/sentencepiece.bpe.model"));
+  INDORERANK_ASSIGN_OR_RETURN(auto blob, map_file(hf_dir + "/model.safetensors"));
+  INDORERANK_ASSIGN_OR_RETURN(
+      Converted out, convert_checkpoint(config_text, hf_dir + "/config.json", std::move(spm), blob->data(), blob->size()));
+  return safetensors::write(out_path, out.meta, out.tensors);
+}
+
+StatusOr<std::vector<uint8_t>> convert_hf_model_bytes(std::string_view config_json, std::vector<uint8_t> spm,
+                                                      const uint8_t* safetensors_data, size_t safetensors_size) {
+  INDORERANK_ASSIGN_OR_RETURN(Converted out, convert_checkpoint(config_json, "config.json", std::move(spm),
+                                                                safetensors_data, safetensors_size));
+  return safetensors::serialize(out.meta, &out.tensors);
 }
 
 }  // namespace indorerank

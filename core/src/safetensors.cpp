@@ -123,8 +123,11 @@ StatusOr<File> parse(const uint8_t* data, size_t size) {
   return file;
 }
 
-Status write(const std::string& path, const std::map<std::string, std::string>& metadata,
-             const std::vector<TensorToWrite>& tensors) {
+namespace {
+
+// The 8-byte length and the JSON header (padded to 8 bytes) for `tensors`
+// stored back to back in the given order.
+std::string file_header(const std::map<std::string, std::string>& metadata, const std::vector<TensorToWrite>& tensors) {
   json::Value header = json::Value::object();
   json::Value meta = json::Value::object();
   for (const auto& [k, v] : metadata) meta.set(k, json::Value::string(v));
@@ -145,16 +148,38 @@ Status write(const std::string& path, const std::map<std::string, std::string>& 
   }
   std::string h = json::dump(header);
   while (h.size() % 8 != 0) h += ' ';
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[static_cast<size_t>(i)] = static_cast<char>((uint64_t(h.size()) >> (8 * i)) & 0xFF);
+  return out + h;
+}
+
+}  // namespace
+
+Status write(const std::string& path, const std::map<std::string, std::string>& metadata,
+             const std::vector<TensorToWrite>& tensors) {
+  const std::string h = file_header(metadata, tensors);
   FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) return io_error("cannot open " + path + " for writing: " + std::strerror(errno));
-  uint8_t len[8];
-  for (int i = 0; i < 8; ++i) len[i] = static_cast<uint8_t>((uint64_t(h.size()) >> (8 * i)) & 0xFF);
-  bool ok = std::fwrite(len, 1, 8, f) == 8 && std::fwrite(h.data(), 1, h.size(), f) == h.size();
+  bool ok = std::fwrite(h.data(), 1, h.size(), f) == h.size();
   for (const auto& t : tensors)
     ok = ok && (t.bytes.empty() || std::fwrite(t.bytes.data(), 1, t.bytes.size(), f) == t.bytes.size());
   ok = (std::fclose(f) == 0) && ok;
   if (!ok) return io_error("failed writing " + path);
   return ok_status();
+}
+
+std::vector<uint8_t> serialize(const std::map<std::string, std::string>& metadata, std::vector<TensorToWrite>* tensors) {
+  const std::string h = file_header(metadata, *tensors);
+  size_t total = h.size();
+  for (const auto& t : *tensors) total += t.bytes.size();
+  std::vector<uint8_t> out;
+  out.reserve(total);
+  out.insert(out.end(), h.begin(), h.end());
+  for (auto& t : *tensors) {
+    out.insert(out.end(), t.bytes.begin(), t.bytes.end());
+    std::vector<uint8_t>().swap(t.bytes);  // each tensor's memory goes as soon as it is copied
+  }
+  return out;
 }
 
 }  // namespace indorerank::safetensors

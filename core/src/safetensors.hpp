@@ -49,4 +49,8 @@ struct TensorToWrite {
 Status write(const std::string& path, const std::map<std::string, std::string>& metadata,
              const std::vector<TensorToWrite>& tensors);
 
+/// The same file as bytes; each tensor's bytes are released once copied.
+std::vector<uint8_t> serialize(const std::map<std::string, std::string>& metadata,
+                               std::vector<TensorToWrite>* tensors);
+
 }  // namespace indorerank::safetensors

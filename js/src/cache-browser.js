@@ -3,7 +3,7 @@
 // the stored response.
 export const CACHE_NAME = 'indorerank-models-v1';
 
-const META_HEADERS = { etag: 'etag', lastModified: 'last-modified', sha256: 'x-indorerank-sha256' };
+const META_HEADERS = { etag: 'etag', lastModified: 'last-modified', sha256: 'x-indorerank-sha256', from: 'x-indorerank-from' };
 
 /** @returns {Promise<import('./source.js').ModelStore | null>} null where there is no usable Cache API */
 export async function openBrowserStore() {

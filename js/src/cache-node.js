@@ -38,7 +38,9 @@ export async function openNodeStore(options) {
         return null;
       }
       if (meta.url !== url || meta.size !== st.size) return null;
-      return { meta, path: f.bin, open: () => ({ total: st.size, chunks: createReadStream(f.bin, { highWaterMark: 1 << 20 }), cachedPath: async () => f.bin }) };
+      // The file is opened when its chunks are first read: an entry left unread holds no descriptor.
+      const chunks = async function* () { yield* createReadStream(f.bin, { highWaterMark: 1 << 20 }); };
+      return { meta, path: f.bin, open: () => ({ total: st.size, chunks: chunks(), cachedPath: async () => f.bin }) };
     },
 
     begin(url, meta, total) {

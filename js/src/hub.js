@@ -6,11 +6,11 @@
 //     (~118 MB for the reference model), checked and cached.
 //  2. The Hugging Face checkpoint (config.json, sentencepiece.bpe.model,
 //     model.safetensors: ~470 MB in fp32), converted by the engine's own
-//     converter; the checkpoint files and the result are cached. Node only: a
-//     browser would download the whole fp32 checkpoint for a one-time
-//     conversion, so it asks for route 1 instead.
+//     converter (checkpoint.js); the checkpoint files and the result are
+//     cached. It works in browsers too, at the cost of that download.
+import { convertCheckpoint } from './checkpoint.js';
 import { IndorerankError } from './errors.js';
-import { openUrl } from './source.js';
+import { openUrl } from './url-source.js';
 
 export const DEFAULT_REPO = 'madebyaris/rerank-indonesia';
 export const DEFAULT_HUB = 'https://huggingface.co';
@@ -50,7 +50,8 @@ const isCommit = (revision) => /^[0-9a-f]{40}$/.test(revision);
 
 /**
  * Opens a hub model for load(): the converted file when the repo has one,
- * else (Node) the converted checkpoint.
+ * else the converted checkpoint. With the hub out of reach, whichever of the
+ * two the cache holds.
  * @returns {Promise<import('./source.js').OpenedSource>}
  */
 export async function openHubModel(repo, options, platform) {
@@ -58,20 +59,18 @@ export async function openHubModel(repo, options, platform) {
   const base = hubBase(options, platform);
   const o = { ...options, revalidate: options.revalidate ?? !isCommit(revision) };
   const url = hubFileUrl(base, repo, revision, CONVERTED_FILE);
+  let unreachable = null;
   try {
     return await openUrl(url, o, platform);
   } catch (e) {
-    if (!(e instanceof IndorerankError && e.code === 'not_found')) throw e;
-  }
-  if (!platform.convertCheckpoint) {
-    throw new IndorerankError(`${repo} (revision ${revision}) has no ${CONVERTED_FILE} at ${base}; in a browser only that ` +
-      'file is loaded by name (converting would first download the ~470 MB fp32 checkpoint). Convert the model once ' +
-      `(npx indorerank fetch ${repo}, or indorerank convert) and publish ${CONVERTED_FILE} in the repo or on your own server`, 'not_found');
+    if (!(e instanceof IndorerankError && (e.code === 'not_found' || e.code === 'fetch_failed'))) throw e;
+    if (e.code === 'fetch_failed') unreachable = e;
   }
   const urls = Object.fromEntries(CHECKPOINT_FILES.map((f) => [f, hubFileUrl(base, repo, revision, f)]));
   try {
-    return await platform.convertCheckpoint(repo, revision, urls, o);
+    return await convertCheckpoint(platform, repo, revision, urls, o);
   } catch (e) {
+    if (unreachable) throw unreachable; // the checkpoint is not cached either: say why the hub failed
     if (!(e instanceof IndorerankError && e.code === 'not_found')) throw e;
     throw new IndorerankError(`${repo} (revision ${revision}) not found at ${base}: it has no ${CONVERTED_FILE}, and ${e.message}`, 'not_found');
   }

@@ -6,7 +6,7 @@ import { cacheDir } from './cache-node.js';
 import { Bm25IndexBase } from './bm25.js';
 import { IndorerankError, unwrap } from './errors.js';
 import { isRepoId, openHubModel } from './hub.js';
-import { withProgress } from './source.js';
+import { withProgress } from './streams.js';
 import { nodePlatform } from './platform-node.js';
 import { RerankerBase } from './reranker.js';
 import { RerankerWorkerBase } from './worker-client.js';

@@ -2,8 +2,10 @@
 // indorerank's own tokenizer (in a small wasm instance) builds the inputs, so
 // both backends see identical ids and return the same result shape.
 import { IndorerankError, unwrap } from './errors.js';
-import { openSource, readAll } from './source.js';
-import { chooseThreads, fillBuffer, moduleFiles, requireWasmSimd } from './wasm-engine.js';
+import { fillBuffer, moduleFiles } from './module-buffer.js';
+import { openSource } from './source.js';
+import { readAll } from './streams.js';
+import { chooseThreads, requireWasmSimd } from './wasm-engine.js';
 
 async function importOrt(given) {
   let ort = given;

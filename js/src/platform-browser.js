@@ -151,5 +151,6 @@ export const browserPlatform = {
     get baseUrl() { return pageUrl(); },
     openStore: () => openBrowserStore(),
     hasher: () => new Sha256(),
+    loadModule,
   },
 };

@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { openNodeStore } from './cache-node.js';
 import { IndorerankError } from './errors.js';
-import { convertCheckpoint } from './hub-node.js';
 
 const require = createRequire(import.meta.url);
 
@@ -78,7 +77,7 @@ const source = {
     return { update: (c) => h.update(c), hex: () => h.digest('hex') };
   },
   hubUrl: () => process.env.INDORERANK_HUB_URL || undefined,
-  convertCheckpoint: (repo, revision, urls, options) => convertCheckpoint(source, loadModule, repo, revision, urls, options),
+  loadModule,
 };
 
 export const nodePlatform = {

@@ -90,7 +90,16 @@ window.runHubChecks = async ({ hubUrl, query, passages, repo }) => {
     out.error = { name: e.name, code: e.code, message: e.message };
   }
   out.progress = progress;
-  for (const [name, bad] of [['wrongSha', 'acme/wrong-sha'], ['missing', 'acme/no-converted-file']]) {
+  // A repo with only the Hugging Face checkpoint: converted in the page.
+  try {
+    const c = await Reranker.load('acme/tiny-checkpoint', { hubUrl });
+    out.converted = await c.rerank(query, passages);
+    out.convertedInfo = c.info();
+    c.dispose();
+  } catch (e) {
+    out.converted = { error: { code: e.code, message: e.message } };
+  }
+  for (const [name, bad] of [['wrongSha', 'acme/wrong-sha'], ['missing', 'nobody/nothing']]) {
     try {
       await Reranker.load(bad, { hubUrl });
       out[name] = 'loaded?!';

@@ -127,7 +127,7 @@ async function runHub() {
   hub.put('acme/wrong-sha', 'main', 'model.int8.safetensors', tiny);
   hub.fault('acme/wrong-sha', 'wrong-sha');
   for (const f of ['config.json', 'sentencepiece.bpe.model', 'model.safetensors']) {
-    hub.put('acme/no-converted-file', 'main', f, readFileSync(path.join(fixtures, 'tiny', f)));
+    hub.put('acme/tiny-checkpoint', 'main', f, readFileSync(path.join(fixtures, 'tiny', f)));
   }
   const { context, close } = await launchChromium();
   const errors = [];
@@ -146,15 +146,23 @@ async function runHub() {
     assert.deepEqual(first.progress.at(-1), [tiny.length, tiny.length]);
     assert.equal(first.wrongSha.code, 'data_loss');
     assert.match(first.wrongSha.message, /checksum mismatch/);
+    assert.deepEqual(first.converted, expected, 'hub: a checkpoint-only repo is converted in the page, same scores');
+    assert.equal(first.convertedInfo.fileBytes, tiny.length, 'the conversion in the page equals the native converter\'s file');
     assert.equal(first.missing.code, 'not_found');
-    assert.match(first.missing.message, /acme\/no-converted-file.*no model\.int8\.safetensors.*browser/);
-    assert.deepEqual(first.cachedUrls, [`${hub.url}/${repo}/resolve/main/model.int8.safetensors`], 'only the checked model is cached');
+    assert.match(first.missing.message, /nobody\/nothing \(revision main\) not found/);
+    const base = (r, f) => `${hub.url}/${r}/resolve/main/${f}`;
+    assert.deepEqual(first.cachedUrls.sort(), [
+      base(repo, 'model.int8.safetensors'),
+      ...['config.json', 'model.int8.safetensors?converted-by=indorerank', 'model.safetensors', 'sentencepiece.bpe.model'].map((f) => base('acme/tiny-checkpoint', f)),
+    ].sort(), 'the checked files and the conversion are cached, nothing from the wrong-sha repo');
     const gets = hub.log.filter((l) => l.startsWith('GET') && l.includes(`/${repo}/`)).map((l) => l.split(' ')[1]);
     assert.deepEqual(gets, ['200', '304'], 'hub: one download; the worker (its own realm) revalidates the copy the page cached');
     hub.log.length = 0;
 
     const second = await visit();
     assert.deepEqual(second.main, expected);
+    const checkpointGets = hub.log.filter((l) => l.startsWith('GET') && l.includes('/acme/tiny-checkpoint/')).map((l) => l.split(' ')[1]);
+    assert.deepEqual([...new Set(checkpointGets)].sort(), ['304', '404'], `a reload revalidates the checkpoint, downloads nothing (${checkpointGets})`);
     const revalidations = hub.log.filter((l) => l.includes(`/${repo}/`) && l.startsWith('GET')).map((l) => l.split(' ')[1]);
     assert.ok(revalidations.length >= 1 && revalidations.every((st) => st === '304'), `hub: a reload revalidates (${revalidations})`);
 
@@ -163,7 +171,9 @@ async function runHub() {
     assert.equal(third.error, undefined, JSON.stringify(third.error));
     assert.deepEqual(third.main, expected, 'hub gone: the cached copy');
     assert.deepEqual(errors, []);
-    console.log('browser hub: ok (download, 304 on reload, offline, wrong sha256, no converted file)');
+    assert.deepEqual(second.converted, expected, 'a reload reuses the cached conversion');
+    assert.deepEqual(third.converted, expected, 'offline: the cached conversion');
+    console.log('browser hub: ok (download, checkpoint converted in the page, 304 on reload, offline, wrong sha256, unknown repo)');
   } finally {
     await close();
     await server.close();

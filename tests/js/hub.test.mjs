@@ -166,6 +166,13 @@ test('npx indorerank fetch: downloads, checks, converts and prints the cached fi
   assert.equal(r.status, 0, r.stderr);
   assert.ok(readFileSync(out).equals(tinyBytes));
   assert.match(r.stderr, /model\.int8\.safetensors/);
+  // A checkpoint-only repo: converted, and the printed file is the converter's output.
+  for (const f of ['config.json', 'sentencepiece.bpe.model', 'model.safetensors']) {
+    hub.put('acme/tiny-reranker', 'main', f, readFileSync(path.join(FIXTURES, 'tiny', f)));
+  }
+  const converted = await run([JS_CLI, 'fetch', 'acme/tiny-reranker', '--hub-url', hub.url], env);
+  assert.equal(converted.status, 0, converted.stderr);
+  assert.ok(readFileSync(converted.stdout.trim()).equals(tinyBytes), 'equal to the native converter\'s file');
   const missing = await run([JS_CLI, 'fetch', 'nobody/nothing', '--hub-url', hub.url], env);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /not found/);

@@ -151,6 +151,12 @@ class Reranker {
 /// F32/F16/BF16, sentencepiece.bpe.model) to one int8 model file.
 Status convert_hf_model(const std::string& hf_dir, const std::string& out_path);
 
+/// The same conversion from the three files' bytes (for callers without a
+/// file system, such as a browser): returns the int8 model file's bytes.
+/// `safetensors_data` is only read, during the call.
+StatusOr<std::vector<uint8_t>> convert_hf_model_bytes(std::string_view config_json, std::vector<uint8_t> spm,
+                                                      const uint8_t* safetensors_data, size_t safetensors_size);
+
 /// The kernel load() would pick on this CPU ("avx2", "ref", ...).
 std::string best_kernel_name();
 /// Every kernel this build contains and this CPU can run.

@@ -1,0 +1,40 @@
+// Sources as streams of chunks: one buffer, a ReadableStream, progress, and
+// reading a whole source into memory.
+
+/** @param {Uint8Array} bytes */
+export async function* single(bytes) { yield bytes; }
+
+export async function* fromStream(stream) {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** Wraps chunks so onProgress(loaded, total) follows every chunk. */
+export async function* withProgress(opened, onProgress) {
+  let loaded = 0;
+  for await (const chunk of opened.chunks) {
+    loaded += chunk.byteLength;
+    if (onProgress) onProgress(loaded, opened.total ?? loaded);
+    yield chunk;
+  }
+}
+
+/** Reads a whole source into one Uint8Array. */
+export async function readAll(opened, onProgress) {
+  const parts = [];
+  let n = 0;
+  for await (const c of withProgress(opened, onProgress)) { parts.push(c); n += c.byteLength; }
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of parts) { out.set(c, o); o += c.byteLength; }
+  return out;
+}
