@@ -81,7 +81,7 @@ test-browser: test-native wasm
 	cd tests && INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node browser/run.mjs
 
 # The packed npm package in fresh apps built by Vite (build and dev server),
-# webpack 5, Rollup and esbuild (versions pinned in tests/package.json), run in
+# webpack 5, Rollup, esbuild and Parcel (versions pinned in tests/package.json), run in
 # Chromium isolated and not; Node ESM import, CommonJS require and SSR import.
 test-bundlers: test-native wasm
 	cd tests && INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node bundlers/run.mjs

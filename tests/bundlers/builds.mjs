@@ -1,14 +1,18 @@
 // One function per bundler: builds the test app (tests/bundlers/app) in
 // `appDir`, where the packed package is installed, as that bundler's users
 // do, and says how to serve the result.
+import { execFile } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build as viteBuild, createServer as viteServer } from 'vite';
 import webpack from 'webpack';
 import { rollup } from 'rollup';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { importMetaAssets } from '@web/rollup-plugin-import-meta-assets';
 import * as esbuild from 'esbuild';
+
+const PARCEL = fileURLToPath(new URL('../node_modules/.bin/parcel', import.meta.url));
 
 const ISOLATION = {
   'cross-origin-opener-policy': 'same-origin',
@@ -83,13 +87,36 @@ export const bundlers = {
       outdir: out, minify: true, logLevel: 'silent',
     });
     if (result.warnings.length) throw new Error(`esbuild warnings: ${result.warnings.map((w) => w.text).join('\n')}`);
-    cpSync(path.join(appDir, 'node_modules', 'indorerank', 'dist'), path.join(out, 'indorerank'), { recursive: true });
+    copyDist(appDir, out);
     writeHtml(appDir, out);
+    return { dir: out };
+  },
+
+  // Parcel 2 bundles a JavaScript file named by new URL(…) into its own
+  // module format, so the glue loses its ES module export: its users copy
+  // dist/ and pass wasmBase, like esbuild's.
+  async 'parcel'(appDir, out) {
+    await new Promise((resolve, reject) => execFile(PARCEL,
+      ['build', 'index.html', '--dist-dir', out, '--no-cache', '--public-url', './', '--log-level', 'warn'],
+      { cwd: appDir }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`parcel failed: ${stderr || err.message}`));
+        else if (stderr.trim()) reject(new Error(`parcel warnings: ${stderr}`));
+        else resolve();
+      }));
+    copyDist(appDir, out);
     return { dir: out };
   },
 };
 
-/** The app's main.js for a bundler: esbuild's passes wasmBase. */
+/** Copies the package's dist/ into a bundler's output, for wasmBase '/indorerank/'. */
+function copyDist(appDir, out) {
+  cpSync(path.join(appDir, 'node_modules', 'indorerank', 'dist'), path.join(out, 'indorerank'), { recursive: true });
+}
+
+/** The bundlers whose users copy dist/ and pass wasmBase. */
+const COPIES_DIST = new Set(['esbuild', 'parcel']);
+
+/** The app's main.js for a bundler: those that copy dist/ pass wasmBase. */
 export function appSource(name, template) {
-  return name === 'esbuild' ? template.replace('const OPTIONS = {};', "const OPTIONS = { wasmBase: '/indorerank/' };") : template;
+  return COPIES_DIST.has(name) ? template.replace('const OPTIONS = {};', "const OPTIONS = { wasmBase: '/indorerank/' };") : template;
 }

@@ -1,6 +1,6 @@
 // Bundler matrix: the packed package (npm pack) installed offline into a
 // fresh app per bundler, built with Vite (production build and dev server),
-// webpack 5, Rollup and esbuild at the versions pinned in tests/package.json,
+// webpack 5, Rollup, esbuild and Parcel at the versions pinned in tests/package.json,
 // served on 127.0.0.1 and run in Chromium, cross-origin isolated (threads) and
 // not. Reranker, RerankerWorker and Bm25Index must give the Node build's
 // results bit for bit, with no request outside the page's origin. Then Node:
@@ -15,20 +15,16 @@ import { startServer } from '../../tools/serve.mjs';
 import { launchChromium } from '../browser/chromium.mjs';
 import { Reranker, Bm25Index } from '../../js/src/node.js';
 import { appSource, bundlers } from './builds.mjs';
+import { FIXTURES, PASSAGES, ROOT } from '../js/support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..', '..');
-const fixtures = process.env.INDORERANK_FIXTURES ?? path.join(root, 'build', 'native', 'fixtures');
+const root = ROOT;
+const fixtures = FIXTURES;
 const work = path.join(root, 'build', 'bundler-apps');
 const only = process.argv.slice(2);
 
 const query = 'apa ibu kota indonesia';
-const passages = [
-  'Jakarta adalah ibu kota Indonesia dan kota terbesar di Asia Tenggara.',
-  'Rendang adalah masakan daging khas Minangkabau dari Sumatera Barat.',
-  'Candi Borobudur di Magelang dibangun pada abad kedelapan.',
-  'Pembuatan paspor baru memerlukan KTP, kartu keluarga, dan akta kelahiran.',
-];
+const passages = PASSAGES;
 
 // The Node build's results: what every bundled app must reproduce exactly.
 const reference = await Reranker.load(path.join(fixtures, 'tiny.int8.safetensors'));
