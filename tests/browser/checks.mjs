@@ -79,10 +79,10 @@ window.runCdnChecks = async ({ query, passages, threads, wasmBase }) => {
 window.runHubChecks = async ({ hubUrl, query, passages, repo }) => {
   const out = {};
   const progress = [];
+  let r = null;
   try {
-    const r = await Reranker.load(repo, { hubUrl, onProgress: (l, t) => progress.push([l, t]) });
+    r = await Reranker.load(repo, { hubUrl, onProgress: (l, t) => progress.push([l, t]) });
     out.main = await r.rerank(query, passages);
-    r.dispose();
     const w = await RerankerWorker.load(repo, { hubUrl });
     out.worker = await w.rerank(query, passages);
     w.dispose();
@@ -106,6 +106,11 @@ window.runHubChecks = async ({ hubUrl, query, passages, repo }) => {
     } catch (e) {
       out[name] = { isIndorerankError: e instanceof IndorerankError, code: e.code, message: e.message };
     }
+  }
+  // The failed loads left the first reranker working.
+  if (r) {
+    out.afterFailures = await r.rerank(query, passages);
+    r.dispose();
   }
   const cache = await caches.open('indorerank-models-v1');
   out.cachedUrls = (await cache.keys()).map((req) => req.url).filter((u) => u.startsWith(hubUrl));

@@ -144,6 +144,8 @@ async function runHub() {
     assert.deepEqual(first.main, expected, 'hub: Reranker by name equals the Node build');
     assert.deepEqual(first.worker, expected, 'hub: RerankerWorker by name equals the Node build');
     assert.deepEqual(first.progress.at(-1), [tiny.length, tiny.length]);
+    assert.deepEqual(first.afterFailures, expected, 'hub: failed loads leave a loaded reranker working');
+    assert.equal(first.wrongSha.isIndorerankError, true);
     assert.equal(first.wrongSha.code, 'data_loss');
     assert.match(first.wrongSha.message, /checksum mismatch/);
     assert.deepEqual(first.converted, expected, 'hub: a checkpoint-only repo is converted in the page, same scores');

@@ -2,14 +2,14 @@
 // ({repo}/resolve/{revision}/{file}), for the load-by-name tests in Node and
 // Chromium: ETag = the file's sha256 (as the hub gives for LFS files), 304 on
 // a matching If-None-Match, CORS for pages on other origins, and faults on
-// demand (a wrong sha256, a connection cut mid-body, a 500).
+// demand (a wrong sha256, a connection cut mid-body, a 500, no ETag).
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 
 /**
  * @returns {Promise<{ url: string, put(repo: string, revision: string, file: string, bytes: Uint8Array): void,
  *   remove(repo: string, revision: string, file: string): void,
- *   fault(part: string, kind: 'wrong-sha' | 'cut' | '500' | null): void, (for paths containing `part`; null clears)
+ *   fault(part: string, kind: 'wrong-sha' | 'cut' | '500' | 'no-etag' | null): void, (for paths containing `part`; null clears)
  *   log: string[], close(): Promise<void> }>}
  */
 export async function startHub() {
@@ -35,6 +35,12 @@ export async function startHub() {
     if (!f) { res.writeHead(404, { ...cors, 'content-type': 'text/plain' }).end('Entry not found'); return; }
     const sha = fault === 'wrong-sha' ? createHash('sha256').update('something else').digest('hex') : f.sha;
     const headers = { ...cors, etag: `"${sha}"`, 'x-linked-etag': `"${sha}"`, 'last-modified': f.modified, 'content-type': 'application/octet-stream' };
+    if (fault === 'no-etag') {
+      // A plain web server: Last-Modified only, and If-Modified-Since answered.
+      delete headers.etag;
+      delete headers['x-linked-etag'];
+      if (req.headers['if-modified-since'] === f.modified) { res.writeHead(304, headers).end(); return; }
+    }
     if (req.headers['if-none-match'] === `"${sha}"`) { res.writeHead(304, headers).end(); return; }
     res.writeHead(200, { ...headers, 'content-length': String(f.bytes.length) });
     if (req.method === 'HEAD') { res.end(); return; }

@@ -94,6 +94,18 @@ test('converted route: download with progress, 304 revalidation, offline reuse, 
   assert.equal(again.fileBytes, fp16Bytes.length, 'a URL load shares the cache (offline here)');
 });
 
+test('a server with Last-Modified only: revalidated with If-Modified-Since', async (t) => {
+  const hub = await startHub();
+  t.after(() => hub.close());
+  const env = { INDORERANK_HUB_URL: hub.url, INDORERANK_CACHE_DIR: path.join(tmp, 'last-modified') };
+  hub.put(REPO, 'main', 'model.int8.safetensors', tinyBytes);
+  hub.fault('model.int8.safetensors', 'no-etag');
+  const url = `${hub.url}/${REPO}/resolve/main/model.int8.safetensors`;
+  assert.equal((await loadInChild(url, {}, env)).fileBytes, tinyBytes.length);
+  assert.equal((await loadInChild(url, {}, env)).fileBytes, tinyBytes.length);
+  assert.deepEqual(hub.log.splice(0), [`GET 200 /${REPO}/resolve/main/model.int8.safetensors`, `GET 304 /${REPO}/resolve/main/model.int8.safetensors`]);
+});
+
 test('failures: unknown repo, wrong sha256, a cut download; each leaves nothing cached and the next load works', async (t) => {
   const hub = await startHub();
   t.after(() => hub.close());
