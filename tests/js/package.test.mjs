@@ -67,10 +67,13 @@ r.dispose();
 
 test('a tsc --strict consumer type-checks', () => {
   const app = path.join(tmp, 'app');
-  writeFileSync(path.join(app, 'consumer.ts'), `import { Reranker, RerankerWorker, Bm25Index, IndorerankError, clearCache, type RerankResult, type Info, type LoadOptions, type RerankerApi, type Bm25Hit } from 'indorerank';
+  writeFileSync(path.join(app, 'consumer.ts'), `import { Reranker, RerankerWorker, Bm25Index, IndorerankError, clearCache, fetchModel, type RerankResult, type Info, type LoadOptions, type RerankerApi, type Bm25Hit } from 'indorerank';
 const options: LoadOptions = { maxLength: 128, threads: 0, cache: false, onProgress: (loaded: number, total: number) => void (loaded / total) };
 async function main(): Promise<void> {
   const r: Reranker = await Reranker.load(new URL('https://example.invalid/m.int8.safetensors'), options);
+  const byName: Reranker = await Reranker.load('madebyaris/rerank-indonesia', { hubUrl: 'http://127.0.0.1:1', revision: 'main', wasmBase: '/indorerank/', revalidate: false, cacheDir: '/tmp/c' });
+  const file: string = await fetchModel('madebyaris/rerank-indonesia', { hubUrl: new URL('http://127.0.0.1:1') });
+  void [byName, file];
   const res: RerankResult<{ source: string }>[] = await r.rerank('q', ['a', { id: 1, text: 'b', meta: { source: 'x' } }], { topK: 1, returnDocuments: true });
   const first: number = res[0].score + res[0].logit + res[0].index;
   const doc: string | undefined = res[0].document;
