@@ -6,18 +6,8 @@
 // later load that finds them unchanged reuses it without converting again.
 import { IndorerankError, unwrap } from './errors.js';
 import { fillBuffer, moduleFiles } from './module-buffer.js';
-import { readAll, single } from './streams.js';
+import { drain, readAll, single } from './streams.js';
 import { openEntry, openUrl } from './url-source.js';
-
-/** Reads a source to its end (for what reading it does: caching, checking); returns its size. */
-async function drain(opened, onProgress) {
-  let loaded = 0;
-  for await (const c of opened.chunks) {
-    loaded += c.byteLength;
-    onProgress(loaded, opened.total ?? loaded);
-  }
-  return loaded;
-}
 
 const validator = (meta) => meta?.sha256 ?? meta?.etag ?? meta?.lastModified ?? null;
 

@@ -6,7 +6,7 @@ import { cacheDir } from './cache-node.js';
 import { Bm25IndexBase } from './bm25.js';
 import { IndorerankError, unwrap } from './errors.js';
 import { isRepoId, openHubModel } from './hub.js';
-import { withProgress } from './streams.js';
+import { drain } from './streams.js';
 import { nodePlatform } from './platform-node.js';
 import { RerankerBase } from './reranker.js';
 import { RerankerWorkerBase } from './worker-client.js';
@@ -30,7 +30,7 @@ export class Bm25Index extends Bm25IndexBase {
 export async function fetchModel(repo, options = {}) {
   if (!isRepoId(repo)) throw new TypeError(`repo must be a hub repo id "owner/name" (got ${JSON.stringify(repo)})`);
   const opened = await openHubModel(repo, options, nodePlatform.source);
-  for await (const chunk of withProgress(opened, options.onProgress)) void chunk;
+  await drain(opened, options.onProgress);
   const file = await opened.cachedPath?.();
   if (!file) throw new IndorerankError(`the model of ${repo} could not be kept in the cache folder ${cacheDir(options)}`, 'internal');
   return file;

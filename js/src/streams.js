@@ -27,6 +27,13 @@ export async function* withProgress(opened, onProgress) {
   }
 }
 
+/** Reads a source to its end for what reading does (caching, checking); returns its size. */
+export async function drain(opened, onProgress) {
+  let n = 0;
+  for await (const c of withProgress(opened, onProgress)) n += c.byteLength;
+  return n;
+}
+
 /** Reads a whole source into one Uint8Array. */
 export async function readAll(opened, onProgress) {
   const parts = [];
