@@ -65,3 +65,84 @@ TEST_CASE("json dump round-trips and escapes", "[json]") {
   REQUIRE(json::dump(json::Value::number(0.1)) == "0.1");
   REQUIRE(json::dump(json::Value::number(1e300)) == "1e+300");
 }
+
+TEST_CASE("json objects with many members: every one found, duplicates caught anywhere", "[json]") {
+  // The old reader scanned members linearly for every name: 200k members took minutes.
+  std::string text = "{";
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) text += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  auto v = json::parse(text + "}");
+  REQUIRE(v.ok());
+  REQUIRE(v->members().size() == static_cast<size_t>(n));
+  REQUIRE(v->members()[7].first == "k7");  // file order kept
+  for (int i = 0; i < n; i += 997) REQUIRE(v->find("k" + std::to_string(i))->as_int() == i);
+  REQUIRE(v->find("k") == nullptr);
+  REQUIRE(v->find("k200000") == nullptr);
+  auto dup = json::parse(text + ",\"k123456\":0}");
+  REQUIRE(!dup.ok());
+  REQUIRE(dup.status().message().find("duplicate member \"k123456\"") != std::string::npos);
+  // set() on a parsed object replaces in place and keeps find() right.
+  json::Value o = std::move(v).value();
+  o.set("k5", json::Value::string("five"));
+  o.set("new", json::Value::boolean(true));
+  REQUIRE(o.find("k5")->as_string() == "five");
+  REQUIRE(o.find("new")->as_bool());
+  REQUIRE(o.find("k199999")->as_int() == 199999);
+}
+
+TEST_CASE("json reader walks a document without building it", "[json]") {
+  const std::string text = R"( {"query": "q\u00e9", "skip": {"a": [1, {"b": null}], "c": "x"}, "docs": ["a", {"text": "b"}], "n": 3, "t": true} )";
+  json::Reader r(text);
+  REQUIRE(r.enter_object().ok());
+  std::string name, s;
+  std::vector<std::string> seen;
+  std::string_view skipped;
+  double n = 0;
+  bool t = false;
+  for (;;) {
+    auto more = r.next_member(&name);
+    REQUIRE(more.ok());
+    if (!more.value()) break;
+    seen.push_back(name);
+    if (name == "query") {
+      REQUIRE(r.read_string(&s).ok());
+      REQUIRE(s == "q\xC3\xA9");
+    } else if (name == "skip") {
+      REQUIRE(r.skip(&skipped).ok());
+    } else if (name == "docs") {
+      REQUIRE(r.peek().value() == json::Type::kArray);
+      REQUIRE(r.enter_array().ok());
+      REQUIRE(r.next_item().value());
+      REQUIRE(r.read_string(&s).ok());
+      REQUIRE(s == "a");
+      REQUIRE(r.next_item().value());
+      REQUIRE(r.peek().value() == json::Type::kObject);
+      REQUIRE(r.skip().ok());
+      REQUIRE(!r.next_item().value());
+    } else if (name == "n") {
+      REQUIRE(r.read_number(&n).ok());
+    } else {
+      REQUIRE(r.read_bool(&t).ok());
+    }
+  }
+  REQUIRE(r.finish().ok());
+  REQUIRE(seen == std::vector<std::string>{"query", "skip", "docs", "n", "t"});
+  REQUIRE(skipped == R"({"a": [1, {"b": null}], "c": "x"})");
+  REQUIRE(n == 3);
+  REQUIRE(t);
+
+  // Whatever parse() rejects, a reader that skips the whole value rejects too.
+  for (const char* bad : {"", "{", "[1,]", "{\"a\":1,}", "\"\\x\"", "01x", "[1] 2", "\"a\nb\"", "tru", "-",
+                          "{\"a\" 1}", "[1 2]", "{,}", "[,1]", "{\"a\":}"}) {
+    INFO(bad);
+    json::Reader bad_reader(bad);
+    const bool walked = bad_reader.skip().ok() && bad_reader.finish().ok();
+    REQUIRE(!walked);
+    REQUIRE(!json::parse(bad).ok());
+  }
+  json::Reader deep(std::string(100, '[') + std::string(100, ']'));
+  REQUIRE(!deep.skip().ok());
+  // Reading the wrong type is an error, not a guess.
+  json::Reader wrong(R"({"a": 1})");
+  REQUIRE(wrong.enter_array().message().find("expected an array") != std::string::npos);
+}

@@ -1,5 +1,6 @@
 #include "json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -22,194 +23,337 @@ bool Value::is_integer() const {
 }
 
 const Value* Value::find(std::string_view key) const {
+  if (!sorted_.empty()) {
+    auto it = std::lower_bound(sorted_.begin(), sorted_.end(), key,
+                               [&](uint32_t i, std::string_view k) { return members_[i].first < k; });
+    return it != sorted_.end() && members_[*it].first == key ? &members_[*it].second : nullptr;
+  }
   for (const auto& m : members_)
     if (m.first == key) return &m.second;
   return nullptr;
 }
 
 void Value::set(std::string key, Value v) {
+  sorted_.clear();
   for (auto& m : members_)
     if (m.first == key) { m.second = std::move(v); return; }
   members_.emplace_back(std::move(key), std::move(v));
 }
 
-namespace {
+// --- Reader -----------------------------------------------------------------
 
-class Parser {
- public:
-  explicit Parser(std::string_view t) : t_(t) {}
+Status Reader::error(const std::string& what) const {
+  return invalid_argument("JSON: " + what + " at offset " + std::to_string(p_));
+}
 
-  Status run(Value* out) {
-    INDORERANK_RETURN_IF_ERROR(parse_value(out, 0));
+void Reader::skip_ws() {
+  while (p_ < t_.size() && (t_[p_] == ' ' || t_[p_] == '\t' || t_[p_] == '\n' || t_[p_] == '\r')) ++p_;
+}
+
+bool Reader::literal(std::string_view lit) {
+  if (t_.substr(p_, lit.size()) != lit) return false;
+  p_ += lit.size();
+  return true;
+}
+
+StatusOr<Type> Reader::peek() {
+  skip_ws();
+  if (p_ >= t_.size()) return error("unexpected end of input");
+  switch (t_[p_]) {
+    case '{': return Type::kObject;
+    case '[': return Type::kArray;
+    case '"': return Type::kString;
+    case 't': case 'f': return Type::kBool;
+    case 'n': return Type::kNull;
+    default:
+      if (t_[p_] == '-' || (t_[p_] >= '0' && t_[p_] <= '9')) return Type::kNumber;
+      return error("unexpected character");
+  }
+}
+
+Status Reader::enter(char open) {
+  skip_ws();
+  if (p_ >= t_.size() || t_[p_] != open) return error(open == '{' ? "expected an object" : "expected an array");
+  if (first_.size() >= static_cast<size_t>(kMaxDepth)) return error("nesting deeper than 64");
+  ++p_;
+  first_.push_back(true);
+  return ok_status();
+}
+
+Status Reader::enter_object() { return enter('{'); }
+Status Reader::enter_array() { return enter('['); }
+
+// Before a member or item: consumes the container's end (more = false) or,
+// after the first entry, the comma.
+Status Reader::close_or_comma(char close, bool* more) {
+  skip_ws();
+  if (first_.empty()) return error("not inside a container");
+  if (p_ < t_.size() && t_[p_] == close) {
+    ++p_;
+    first_.pop_back();
+    *more = false;
+    return ok_status();
+  }
+  if (first_.back()) {
+    first_.back() = false;
+  } else {
+    if (p_ >= t_.size() || t_[p_] != ',') return error(close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+    ++p_;
     skip_ws();
-    if (p_ != t_.size()) return error("unexpected text after the JSON value");
+    if (p_ < t_.size() && t_[p_] == close) return error("trailing comma");
+  }
+  *more = true;
+  return ok_status();
+}
+
+StatusOr<bool> Reader::next_member(std::string* name) {
+  bool more = false;
+  INDORERANK_RETURN_IF_ERROR(close_or_comma('}', &more));
+  if (!more) return false;
+  skip_ws();
+  if (p_ >= t_.size() || t_[p_] != '"') return error("expected a member name");
+  name->clear();
+  INDORERANK_RETURN_IF_ERROR(string_body(name));
+  skip_ws();
+  if (p_ >= t_.size() || t_[p_] != ':') return error("expected ':'");
+  ++p_;
+  return true;
+}
+
+StatusOr<bool> Reader::next_item() {
+  bool more = false;
+  INDORERANK_RETURN_IF_ERROR(close_or_comma(']', &more));
+  return more;
+}
+
+bool Reader::hex4(uint32_t* v) {
+  if (p_ + 4 > t_.size()) return false;
+  uint32_t r = 0;
+  for (int i = 0; i < 4; ++i) {
+    const char c = t_[p_ + i];
+    r <<= 4;
+    if (c >= '0' && c <= '9') r |= c - '0';
+    else if (c >= 'a' && c <= 'f') r |= c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') r |= c - 'A' + 10;
+    else return false;
+  }
+  p_ += 4;
+  *v = r;
+  return true;
+}
+
+Status Reader::read_string(std::string* out) {
+  skip_ws();
+  if (p_ >= t_.size() || t_[p_] != '"') return error("expected a string");
+  out->clear();
+  return string_body(out);
+}
+
+// At the opening quote. Appends the decoded text to *out (when given).
+Status Reader::string_body(std::string* out) {
+  ++p_;
+  const size_t begin = out ? out->size() : 0;
+  for (;;) {
+    // Copy the run of plain characters in one step.
+    size_t run = p_;
+    while (run < t_.size() && t_[run] != '"' && t_[run] != '\\' && static_cast<unsigned char>(t_[run]) >= 0x20) ++run;
+    if (out) out->append(t_.data() + p_, run - p_);
+    p_ = run;
+    if (p_ >= t_.size()) return error("unterminated string");
+    const char c = t_[p_];
+    if (c == '"') {
+      ++p_;
+      // JSON text is UTF-8; invalid bytes read as U+FFFD, as everywhere else.
+      if (out && !is_valid_utf8(std::string_view(*out).substr(begin)))
+        out->replace(begin, std::string::npos, repair_utf8(std::string_view(*out).substr(begin)));
+      return ok_status();
+    }
+    if (c != '\\') return error("control character in string");
+    ++p_;
+    if (p_ >= t_.size()) return error("unterminated escape");
+    const char e = t_[p_++];
+    char plain = 0;
+    switch (e) {
+      case '"': plain = '"'; break;
+      case '\\': plain = '\\'; break;
+      case '/': plain = '/'; break;
+      case 'b': plain = '\b'; break;
+      case 'f': plain = '\f'; break;
+      case 'n': plain = '\n'; break;
+      case 'r': plain = '\r'; break;
+      case 't': plain = '\t'; break;
+      case 'u': {
+        uint32_t cp;
+        if (!hex4(&cp)) return error("bad \\u escape");
+        if (cp >= 0xD800 && cp <= 0xDBFF && t_.substr(p_, 2) == "\\u") {
+          const size_t save = p_;
+          p_ += 2;
+          uint32_t lo;
+          if (hex4(&lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          } else {
+            p_ = save;
+          }
+        }
+        if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;  // lone surrogate
+        if (out) append_utf8(*out, cp);
+        continue;
+      }
+      default: return error("unknown escape");
+    }
+    if (out) *out += plain;
+  }
+}
+
+Status Reader::read_number(double* out) {
+  skip_ws();
+  const size_t start = p_;
+  if (p_ < t_.size() && t_[p_] == '-') ++p_;
+  const size_t digits = p_;
+  while (p_ < t_.size() && t_[p_] >= '0' && t_[p_] <= '9') ++p_;
+  if (p_ == digits) return error("unexpected character");
+  if (p_ < t_.size() && t_[p_] == '.') {
+    ++p_;
+    const size_t f = p_;
+    while (p_ < t_.size() && t_[p_] >= '0' && t_[p_] <= '9') ++p_;
+    if (p_ == f) return error("bad number");
+  }
+  if (p_ < t_.size() && (t_[p_] == 'e' || t_[p_] == 'E')) {
+    ++p_;
+    if (p_ < t_.size() && (t_[p_] == '+' || t_[p_] == '-')) ++p_;
+    const size_t e = p_;
+    while (p_ < t_.size() && t_[p_] >= '0' && t_[p_] <= '9') ++p_;
+    if (p_ == e) return error("bad number");
+  }
+  const std::string tok(t_.substr(start, p_ - start));
+  *out = std::strtod(tok.c_str(), nullptr);
+  return ok_status();
+}
+
+Status Reader::read_bool(bool* out) {
+  skip_ws();
+  if (literal("true")) { *out = true; return ok_status(); }
+  if (literal("false")) { *out = false; return ok_status(); }
+  return error("expected true or false");
+}
+
+Status Reader::read_null() {
+  skip_ws();
+  return literal("null") ? ok_status() : error("expected null");
+}
+
+Status Reader::skip(std::string_view* span) {
+  INDORERANK_ASSIGN_OR_RETURN(const Type type, peek());
+  const size_t start = p_;
+  switch (type) {
+    case Type::kObject: {
+      INDORERANK_RETURN_IF_ERROR(enter_object());
+      std::string name;
+      for (;;) {
+        INDORERANK_ASSIGN_OR_RETURN(const bool more, next_member(&name));
+        if (!more) break;
+        INDORERANK_RETURN_IF_ERROR(skip());
+      }
+      break;
+    }
+    case Type::kArray: {
+      INDORERANK_RETURN_IF_ERROR(enter_array());
+      for (;;) {
+        INDORERANK_ASSIGN_OR_RETURN(const bool more, next_item());
+        if (!more) break;
+        INDORERANK_RETURN_IF_ERROR(skip());
+      }
+      break;
+    }
+    case Type::kString: INDORERANK_RETURN_IF_ERROR(string_body(nullptr)); break;
+    case Type::kNumber: { double d; INDORERANK_RETURN_IF_ERROR(read_number(&d)); break; }
+    case Type::kBool: { bool b; INDORERANK_RETURN_IF_ERROR(read_bool(&b)); break; }
+    case Type::kNull: INDORERANK_RETURN_IF_ERROR(read_null()); break;
+  }
+  if (span) *span = t_.substr(start, p_ - start);
+  return ok_status();
+}
+
+Status Reader::finish() {
+  skip_ws();
+  if (p_ != t_.size()) return error("unexpected text after the JSON value");
+  return ok_status();
+}
+
+// --- the tree, built from the reader ----------------------------------------
+
+class TreeBuilder {
+ public:
+  static Status build(Reader& r, Value* out) {
+    INDORERANK_ASSIGN_OR_RETURN(const Type type, r.peek());
+    switch (type) {
+      case Type::kObject: {
+        INDORERANK_RETURN_IF_ERROR(r.enter_object());
+        *out = Value::object();
+        std::string name;
+        for (;;) {
+          INDORERANK_ASSIGN_OR_RETURN(const bool more, r.next_member(&name));
+          if (!more) break;
+          Value v;
+          INDORERANK_RETURN_IF_ERROR(build(r, &v));
+          out->members_.emplace_back(std::move(name), std::move(v));
+        }
+        return index(r, out);
+      }
+      case Type::kArray: {
+        INDORERANK_RETURN_IF_ERROR(r.enter_array());
+        *out = Value::array();
+        for (;;) {
+          INDORERANK_ASSIGN_OR_RETURN(const bool more, r.next_item());
+          if (!more) return ok_status();
+          Value v;
+          INDORERANK_RETURN_IF_ERROR(build(r, &v));
+          out->items_.push_back(std::move(v));
+        }
+      }
+      case Type::kString: {
+        std::string s;
+        INDORERANK_RETURN_IF_ERROR(r.read_string(&s));
+        *out = Value::string(std::move(s));
+        return ok_status();
+      }
+      case Type::kNumber: {
+        double d;
+        INDORERANK_RETURN_IF_ERROR(r.read_number(&d));
+        *out = Value::number(d);
+        return ok_status();
+      }
+      case Type::kBool: {
+        bool b;
+        INDORERANK_RETURN_IF_ERROR(r.read_bool(&b));
+        *out = Value::boolean(b);
+        return ok_status();
+      }
+      case Type::kNull: *out = Value(); return r.read_null();
+    }
     return ok_status();
   }
 
  private:
-  Status error(const std::string& what) const {
-    return invalid_argument("JSON: " + what + " at offset " + std::to_string(p_));
-  }
-  void skip_ws() {
-    while (p_ < t_.size() && (t_[p_] == ' ' || t_[p_] == '\t' || t_[p_] == '\n' || t_[p_] == '\r')) ++p_;
-  }
-  bool consume(const char* lit) {
-    const size_t n = std::strlen(lit);
-    if (t_.substr(p_, n) != lit) return false;
-    p_ += n;
-    return true;
-  }
-
-  Status parse_value(Value* out, int depth) {
-    if (depth > kMaxDepth) return error("nesting deeper than 64");
-    skip_ws();
-    if (p_ >= t_.size()) return error("unexpected end of input");
-    const char c = t_[p_];
-    if (c == '{') return parse_object(out, depth);
-    if (c == '[') return parse_array(out, depth);
-    if (c == '"') {
-      std::string s;
-      INDORERANK_RETURN_IF_ERROR(parse_string(&s));
-      *out = Value::string(std::move(s));
-      return ok_status();
-    }
-    if (consume("true")) { *out = Value::boolean(true); return ok_status(); }
-    if (consume("false")) { *out = Value::boolean(false); return ok_status(); }
-    if (consume("null")) { *out = Value(); return ok_status(); }
-    return parse_number(out);
-  }
-
-  Status parse_object(Value* out, int depth) {
-    ++p_;  // '{'
-    *out = Value::object();
-    skip_ws();
-    if (p_ < t_.size() && t_[p_] == '}') { ++p_; return ok_status(); }
-    for (;;) {
-      skip_ws();
-      if (p_ >= t_.size() || t_[p_] != '"') return error("expected a member name");
-      std::string key;
-      INDORERANK_RETURN_IF_ERROR(parse_string(&key));
-      if (out->find(key) != nullptr) return error("duplicate member \"" + key + "\"");
-      skip_ws();
-      if (p_ >= t_.size() || t_[p_] != ':') return error("expected ':'");
-      ++p_;
-      Value v;
-      INDORERANK_RETURN_IF_ERROR(parse_value(&v, depth + 1));
-      out->set(std::move(key), std::move(v));
-      skip_ws();
-      if (p_ < t_.size() && t_[p_] == ',') { ++p_; continue; }
-      if (p_ < t_.size() && t_[p_] == '}') { ++p_; return ok_status(); }
-      return error("expected ',' or '}'");
-    }
-  }
-
-  Status parse_array(Value* out, int depth) {
-    ++p_;  // '['
-    *out = Value::array();
-    skip_ws();
-    if (p_ < t_.size() && t_[p_] == ']') { ++p_; return ok_status(); }
-    for (;;) {
-      Value v;
-      INDORERANK_RETURN_IF_ERROR(parse_value(&v, depth + 1));
-      out->push_back(std::move(v));
-      skip_ws();
-      if (p_ < t_.size() && t_[p_] == ',') { ++p_; continue; }
-      if (p_ < t_.size() && t_[p_] == ']') { ++p_; return ok_status(); }
-      return error("expected ',' or ']'");
-    }
-  }
-
-  bool hex4(uint32_t* v) {
-    if (p_ + 4 > t_.size()) return false;
-    uint32_t r = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char c = t_[p_ + i];
-      r <<= 4;
-      if (c >= '0' && c <= '9') r |= c - '0';
-      else if (c >= 'a' && c <= 'f') r |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') r |= c - 'A' + 10;
-      else return false;
-    }
-    p_ += 4;
-    *v = r;
-    return true;
-  }
-
-  Status parse_string(std::string* s) {
-    ++p_;  // opening quote
-    for (;;) {
-      if (p_ >= t_.size()) return error("unterminated string");
-      const char c = t_[p_];
-      if (c == '"') {
-        ++p_;
-        // JSON text is UTF-8; invalid bytes read as U+FFFD, as everywhere else.
-        if (!is_valid_utf8(*s)) *s = repair_utf8(*s);
-        break;
-      }
-      if (static_cast<unsigned char>(c) < 0x20) return error("control character in string");
-      if (c != '\\') { *s += c; ++p_; continue; }
-      ++p_;
-      if (p_ >= t_.size()) return error("unterminated escape");
-      const char e = t_[p_++];
-      switch (e) {
-        case '"': *s += '"'; break;
-        case '\\': *s += '\\'; break;
-        case '/': *s += '/'; break;
-        case 'b': *s += '\b'; break;
-        case 'f': *s += '\f'; break;
-        case 'n': *s += '\n'; break;
-        case 'r': *s += '\r'; break;
-        case 't': *s += '\t'; break;
-        case 'u': {
-          uint32_t cp;
-          if (!hex4(&cp)) return error("bad \\u escape");
-          if (cp >= 0xD800 && cp <= 0xDBFF && t_.substr(p_, 2) == "\\u") {
-            const size_t save = p_;
-            p_ += 2;
-            uint32_t lo;
-            if (hex4(&lo) && lo >= 0xDC00 && lo <= 0xDFFF) {
-              cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-            } else {
-              p_ = save;
-            }
-          }
-          if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;  // lone surrogate
-          append_utf8(*s, cp);
-          break;
-        }
-        default: return error("unknown escape");
-      }
-    }
+  // Sorts member positions by name: rejects duplicates and makes find() O(log n).
+  static Status index(const Reader& r, Value* o) {
+    auto& m = o->members_;
+    if (m.size() < 2) return ok_status();
+    std::vector<uint32_t> order(m.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      return m[a].first < m[b].first || (m[a].first == m[b].first && a < b);
+    });
+    for (size_t i = 1; i < order.size(); ++i)
+      if (m[order[i]].first == m[order[i - 1]].first)
+        return invalid_argument("JSON: duplicate member \"" + m[order[i]].first + "\" in the object ending at offset " +
+                                std::to_string(r.offset()));
+    if (m.size() > 8) o->sorted_ = std::move(order);
     return ok_status();
   }
-
-  Status parse_number(Value* out) {
-    const size_t start = p_;
-    if (p_ < t_.size() && t_[p_] == '-') ++p_;
-    const size_t digits = p_;
-    while (p_ < t_.size() && t_[p_] >= '0' && t_[p_] <= '9') ++p_;
-    if (p_ == digits) return error("unexpected character");
-    if (p_ < t_.size() && t_[p_] == '.') {
-      ++p_;
-      const size_t f = p_;
-      while (p_ < t_.size() && t_[p_] >= '0' && t_[p_] <= '9') ++p_;
-      if (p_ == f) return error("bad number");
-    }
-    if (p_ < t_.size() && (t_[p_] == 'e' || t_[p_] == 'E')) {
-      ++p_;
-      if (p_ < t_.size() && (t_[p_] == '+' || t_[p_] == '-')) ++p_;
-      const size_t e = p_;
-      while (p_ < t_.size() && t_[p_] >= '0' && t_[p_] <= '9') ++p_;
-      if (p_ == e) return error("bad number");
-    }
-    const std::string tok(t_.substr(start, p_ - start));
-    *out = Value::number(std::strtod(tok.c_str(), nullptr));
-    return ok_status();
-  }
-
-  std::string_view t_;
-  size_t p_ = 0;
 };
+
+namespace {
 
 void dump_to(std::string& out, const Value& v) {
   switch (v.type()) {
@@ -267,9 +411,9 @@ void dump_to(std::string& out, const Value& v) {
 
 StatusOr<Value> parse(std::string_view text) {
   Value v;
-  Parser p(text);
-  Status s = p.run(&v);
-  if (!s.ok()) return s;
+  Reader r(text);
+  INDORERANK_RETURN_IF_ERROR(TreeBuilder::build(r, &v));
+  INDORERANK_RETURN_IF_ERROR(r.finish());
   return v;
 }
 

@@ -1,6 +1,7 @@
 // A small JSON reader and writer: enough for safetensors headers, config.json,
-// JSONL passages and CLI output. Parsing never throws and never recurses past
-// kMaxDepth, so hostile input gives an error, not a crash.
+// JSONL passages, HTTP bodies and CLI output. Parsing never throws, never
+// recurses past kMaxDepth and takes time O(n log n) in the text, so hostile
+// input gives an error, not a crash or a stall.
 #pragma once
 
 #include <cstdint>
@@ -47,11 +48,13 @@ class Value {
   const std::vector<std::pair<std::string, Value>>& members() const { return members_; }
 
   /// Member lookup; nullptr when absent or when this is not an object.
+  /// O(log n) on parsed objects, linear on objects built with set().
   const Value* find(std::string_view key) const;
   void push_back(Value v) { items_.push_back(std::move(v)); }
   void set(std::string key, Value v);
 
  private:
+  friend class TreeBuilder;
   Type type_ = Type::kNull;
   bool bool_ = false;
   double number_ = 0;
@@ -59,9 +62,60 @@ class Value {
   std::string string_;
   std::vector<Value> items_;
   std::vector<std::pair<std::string, Value>> members_;
+  std::vector<uint32_t> sorted_;  ///< members_ positions by name (parsed objects); empty after set()
 };
 
 constexpr int kMaxDepth = 64;
+
+/// A pull reader: walks one JSON text value by value without building a tree,
+/// so code that needs a few fields of a large, untrusted document (an HTTP
+/// body) spends time linear in the text and memory only on what it keeps.
+/// Everything consumed is validated exactly as parse() does, so a text the
+/// reader walks to finish() is one parse() accepts (duplicate member names
+/// aside: the reader does not track names).
+///
+///   Reader r(text);
+///   r.enter_object();
+///   for (std::string name; r.next_member(&name).value();) { ... read or skip() ... }
+///   r.finish();
+class Reader {
+ public:
+  explicit Reader(std::string_view text) : t_(text) {}
+  /// Type of the next value (after whitespace); an error at the end of input.
+  StatusOr<Type> peek();
+  /// Consumes '{'; then call next_member() until it returns false.
+  Status enter_object();
+  /// Reads the next member's name and ':'; false (and the '}' consumed) at the end.
+  StatusOr<bool> next_member(std::string* name);
+  /// Consumes '['; then call next_item() until it returns false.
+  Status enter_array();
+  /// True when another item follows (read it next); false (and ']' consumed) at the end.
+  StatusOr<bool> next_item();
+  Status read_string(std::string* out);
+  Status read_number(double* out);
+  Status read_bool(bool* out);
+  Status read_null();
+  /// Consumes one value of any type, checking it; `span` gets its text.
+  Status skip(std::string_view* span = nullptr);
+  /// Only whitespace may follow the top-level value.
+  Status finish();
+  /// Byte offset of the next unread character.
+  size_t offset() const { return p_; }
+
+ private:
+  Status error(const std::string& what) const;
+  void skip_ws();
+  bool literal(std::string_view lit);
+  bool hex4(uint32_t* v);
+  Status string_body(std::string* out);  // out == nullptr: check only
+  Status close_or_comma(char close, bool* more);
+  Status enter(char open);
+
+  std::string_view t_;
+  size_t p_ = 0;
+  // One entry per open container: true until its first member/item is read.
+  std::vector<bool> first_;
+};
 
 /// Parses one JSON document (surrounding whitespace allowed). Invalid UTF-8
 /// inside strings is replaced by U+FFFD per maximal invalid subpart.
