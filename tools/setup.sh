@@ -9,12 +9,12 @@ APT_PACKAGES=(
   build-essential cmake pkg-config git
   libsentencepiece-dev sentencepiece python3-sentencepiece libstemmer-dev
   python3-numpy python3-onnx
-  catch2 libcpp-httplib-dev
+  catch2 libcpp-httplib-dev libmicrohttpd-dev
   clang libclang-rt-14-dev
   nodejs npm
   emscripten chromium dpkg-dev
   crossbuild-essential-arm64 qemu-user-static
-  libcpp-httplib-dev:arm64
+  libcpp-httplib-dev:arm64 libmicrohttpd-dev:arm64
 )
 
 SUDO=""

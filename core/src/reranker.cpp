@@ -218,6 +218,7 @@ StatusOr<std::vector<Result>> Reranker::rerank(std::string_view query, const std
     results[i].score = sigmoid(best);
     results[i].truncated = windows[i].front().passage_truncated;
     results[i].chunks = static_cast<int>(windows[i].size());
+    for (const auto& e : windows[i]) results[i].tokens += static_cast<int>(e.input_ids.size());
   }
   std::stable_sort(results.begin(), results.end(), [](const Result& a, const Result& b) { return a.logit > b.logit; });
   if (options.top_k > 0 && options.top_k < results.size()) results.resize(options.top_k);

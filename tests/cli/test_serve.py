@@ -97,7 +97,7 @@ class Server(unittest.TestCase):
     def test_results_equal_rank_json(self):
         status, out = self.rerank({"query": "harga beras", "documents": DOCS})
         self.assertEqual(status, 200, out)
-        self.assertEqual(set(out), {"model", "results", "usage"})
+        self.assertEqual(set(out), {"id", "model", "object", "results", "usage", "meta"})
         cli = self.rank_cli("harga beras", DOCS)
         self.assertEqual([(x["index"], x["relevance_score"], x["truncated"]) for x in out["results"]],
                          [(x["index"], x["score"], x["truncated"]) for x in cli])
@@ -138,9 +138,11 @@ class Server(unittest.TestCase):
         self.assertEqual(out["status"], "ok")
         self.assertIsInstance(out["kernel"], str)
         self.assertEqual(out["workers"], 2)
-        self.assertEqual(out["memory_limit_per_worker"] * 2, out["memory_limit"])
-        self.assertEqual(out["limits"], {"max_body_bytes": MAX_BODY, "max_documents": MAX_DOCS,
-                                         "max_document_chars": MAX_CHARS})
+        # --memory-limit is the engine's default (256 MiB, split over the workers) plus the request memory.
+        self.assertEqual(out["memory_limit_per_worker"] * 2 + out["request_memory"], out["memory_limit"])
+        self.assertEqual(out["request_memory"], 64 << 20)
+        self.assertLessEqual({"max_body_bytes": MAX_BODY, "max_documents": MAX_DOCS,
+                              "max_document_chars": MAX_CHARS}.items(), out["limits"].items())
 
     # --- errors -------------------------------------------------------------
     def test_malformed_json(self):

@@ -88,7 +88,7 @@ class Packages(unittest.TestCase):
     def test_arm64_cli_runs_under_qemu(self):
         with tempfile.TemporaryDirectory() as root:
             run("dpkg-deb", "-x", ARM64, root)
-            # The arm64 runtime libraries (multiarch libc6:arm64, libcpp-httplib0.11:arm64) stand in for the board's.
+            # The arm64 runtime libraries (multiarch libc6:arm64, libcpp-httplib0.11:arm64, libmicrohttpd12:arm64) stand in for the board's.
             out = run("qemu-aarch64-static", "-L", "/", "-cpu", "cortex-a72",
                       os.path.join(root, "usr/bin/indorerank"), "info", MODEL)
             self.assertIn("kernel: neon\n", out)

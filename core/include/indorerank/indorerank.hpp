@@ -72,6 +72,7 @@ struct Result {
   float logit = 0.0f;      ///< Raw model output.
   bool truncated = false;  ///< The passage was cut to fit max_length.
   int chunks = 1;          ///< Windows scored (> 1 only when chunking a long passage).
+  int tokens = 0;          ///< Tokens the model read for this pair, summed over its windows.
   std::string document;    ///< The passage text, when return_documents.
 };
 
