@@ -365,7 +365,7 @@ int cmd_serve(int argc, char** argv) {
     RerankRequest rr;
     ApiError err;
     if (!parse_rerank_request(req.body, route->protocol, req.path == "/rerank", limits, &rr, &err))
-      return json_response(err.http_status, error_body(route->protocol, err));
+      return json_response(err.http_status, error_body(rr.protocol, err));
     std::string().swap(req.body);  // the texts are copied out
     RerankOptions ro;
     ro.chunk_long_passages = chunk;

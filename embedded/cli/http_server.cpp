@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -43,8 +44,8 @@ struct Req {
   MHD_Connection* mhd = nullptr;
   Conn* conn = nullptr;
   size_t reserved = 0;
-  bool too_large = false;  // a chunked body went past the limit: the rest is read and dropped
-  std::optional<HttpResponse> answer;  // set by a worker before it resumes the connection
+  std::optional<HttpResponse> refusal;  // answered once the body is read (and dropped)
+  std::optional<HttpResponse> answer;   // set by a worker before it resumes the connection
 };
 
 }  // namespace
@@ -95,14 +96,16 @@ struct HttpServer::Impl {
     return ok;
   }
 
-  MHD_Result send_error(MHD_Connection* c, Req* req, int status, const char* type, const std::string& message) {
+  HttpResponse error(const Req* req, int status, const char* type, const std::string& message) {
     HttpResponse r = handlers.error(req->request, status, type, message);
     if (status == 503) r.headers.emplace_back("Retry-After", "1");
-    return send(c, req, std::move(r));
+    return r;
   }
 
   // The access handler: called once with the headers, then per piece of body,
   // then with no data once the body is whole (and again after a resume).
+  // Answers are queued only in that last call: one queued with the headers
+  // makes libmicrohttpd drop the connection (and any pipelined requests).
   MHD_Result on_request(MHD_Connection* c, const char* url, const char* method, const char* data, size_t* size,
                         void** con_cls) {
     auto* req = static_cast<Req*>(*con_cls);
@@ -113,76 +116,94 @@ struct HttpServer::Impl {
         std::lock_guard<std::mutex> lock(mu);
         ++requests_open;
       }
-      req->mhd = c;
-      const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-      req->conn = static_cast<Conn*>(info->socket_context);
-      req->request.method = method;
-      req->request.path = url;
-      MHD_get_connection_values(
-          c, MHD_HEADER_KIND,
-          [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
-            std::string name = key;
-            std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
-            static_cast<HttpRequest*>(cls)->headers.emplace_back(std::move(name), value ? value : "");
-            return MHD_YES;
-          },
-          &req->request);
-      if (auto early = handlers.head(req->request)) return send(c, req, std::move(*early));
-
-      const std::string* length = req->request.header("content-length");
-      size_t expect = limits.max_body_bytes;
-      if (length) {
-        char* end = nullptr;
-        errno = 0;
-        const unsigned long long n = std::strtoull(length->c_str(), &end, 10);
-        if (errno || end == length->c_str() || *end || n > limits.max_body_bytes)
-          return send_error(c, req, 413, "payload_too_large",
-                            "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
-        expect = static_cast<size_t>(n);
-      }
-      const size_t cost = handlers.cost(expect);
-      if (!reserve(cost))
-        return send_error(c, req, 503, "server_busy",
-                          "the server's request memory (" + std::to_string(limits.request_memory >> 20) +
-                              " MiB) is in use by other requests; retry shortly");
-      req->reserved = cost;
-      if (length) req->request.body.reserve(expect);
-      return MHD_YES;
+      return on_headers(c, req, url, method);
     }
     if (*size != 0) {
       {
         std::lock_guard<std::mutex> lock(mu);
         if (req->conn->reaped || Clock::now() > req->conn->deadline) return MHD_NO;  // drop the connection
       }
-      // A chunked body past the limit: the rest is dropped as it comes (within
-      // the request deadline) and the answer is 413.
-      if (req->too_large || req->request.body.size() + *size > limits.max_body_bytes) {
-        req->too_large = true;
+      if (!req->refusal && req->request.body.size() + *size > limits.max_body_bytes) {
+        // A chunked body past the limit: the rest is dropped as it comes
+        // (within the request deadline) and the answer is 413.
+        req->refusal = error(req, 413, "payload_too_large",
+                             "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
         std::string().swap(req->request.body);
-      } else {
-        req->request.body.append(data, *size);
       }
+      if (!req->refusal) req->request.body.append(data, *size);
       *size = 0;
       return MHD_YES;
     }
     if (req->answer) return send(c, req, std::move(*req->answer));
-    if (req->too_large)
-      return send_error(c, req, 413, "payload_too_large",
-                        "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
+    if (req->refusal) return send(c, req, std::move(*req->refusal));
     // The whole request is in: a worker takes it while the connection sleeps.
     {
       std::lock_guard<std::mutex> lock(mu);
-      req->conn->phase = Phase::kWorking;
-      if (stopping) {
-        req->conn->phase = Phase::kReplying;
-      } else {
+      if (!stopping) {
+        req->conn->phase = Phase::kWorking;
         MHD_suspend_connection(c);
         queue.push_back(req);
         work_cv.notify_one();
         return MHD_YES;
       }
     }
-    return send_error(c, req, 503, "shutting_down", "the server is shutting down");
+    return send(c, req, error(req, 503, "shutting_down", "the server is shutting down"));
+  }
+
+  MHD_Result on_headers(MHD_Connection* c, Req* req, const char* url, const char* method) {
+    req->mhd = c;
+    const MHD_ConnectionInfo* info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    req->conn = static_cast<Conn*>(info->socket_context);
+    req->request.method = method;
+    req->request.path = url;
+    MHD_get_connection_values(
+        c, MHD_HEADER_KIND,
+        [](void* cls, MHD_ValueKind, const char* key, const char* value) -> MHD_Result {
+          std::string name = key;
+          std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
+          static_cast<HttpRequest*>(cls)->headers.emplace_back(std::move(name), value ? value : "");
+          return MHD_YES;
+        },
+        &req->request);
+
+    const std::string* length = req->request.header("content-length");
+    const std::string* expect = req->request.header("expect");
+    unsigned long long declared = 0;
+    bool length_ok = true;
+    if (length) {
+      char* end = nullptr;
+      errno = 0;
+      declared = std::strtoull(length->c_str(), &end, 10);
+      length_ok = !errno && end != length->c_str() && !*end;
+    }
+    const bool has_body = (length && declared > 0) || req->request.header("transfer-encoding");
+    std::optional<HttpResponse> refusal = handlers.head(req->request);
+    size_t cost = 0;
+    if (!refusal) {
+      const size_t expected = length ? static_cast<size_t>(std::min<unsigned long long>(declared, SIZE_MAX))
+                                     : limits.max_body_bytes;
+      if (!length_ok || declared > limits.max_body_bytes) {
+        refusal = error(req, 413, "payload_too_large",
+                        "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes");
+      } else if (cost = handlers.cost(expected); !reserve(cost)) {
+        refusal = error(req, 503, "server_busy",
+                        "the server's request memory (" + std::to_string(limits.request_memory >> 20) +
+                            " MiB) is in use by other requests; retry shortly");
+        cost = 0;
+      } else if (length) {
+        req->request.body.reserve(expected);
+      }
+    }
+    req->reserved = cost;
+    if (!refusal) return MHD_YES;
+    // Refused. A client waiting for "100 Continue", or announcing a body far
+    // past the limit, gets the answer now and the connection closes. Others
+    // are answered after their body is read and dropped, so that they are not
+    // reset while still sending and the connection stays usable.
+    if (has_body && ((expect && *expect == "100-continue") || !length_ok || declared > 4 * limits.max_body_bytes))
+      return send(c, req, std::move(*refusal));
+    req->refusal = std::move(refusal);
+    return MHD_YES;
   }
 
   void on_completed(void** con_cls) {

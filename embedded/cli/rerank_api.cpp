@@ -188,6 +188,7 @@ bool parse_rerank_request(std::string_view body, Protocol protocol, bool route_i
 
   RerankRequest req;
   req.protocol = protocol;
+  out->protocol = protocol;  // the error format, even when reading fails
   bool have_query = false, have_documents = false, have_texts = false, have_top_n = false;
   std::vector<RawDocument> docs;
   std::vector<std::string> rank_fields;
@@ -216,6 +217,7 @@ bool parse_rerank_request(std::string_view body, Protocol protocol, bool route_i
       ok = read_documents(r, "documents", false, limits, &docs, err);
       have_documents = true;
     } else if (name == "texts") {
+      if (route_is_generic) out->protocol = req.protocol = Protocol::kTei;
       ok = read_documents(r, "texts", true, limits, &docs, err);
       have_texts = true;
     } else if (name == "top_n") {
@@ -258,7 +260,6 @@ bool parse_rerank_request(std::string_view body, Protocol protocol, bool route_i
   if (Status s = r.finish(); !s.ok()) return bad_json(err, s);
 
   if (have_documents && have_texts) return bad_request(err, "send 'documents' or 'texts', not both");
-  if (route_is_generic && have_texts) req.protocol = Protocol::kTei;
   const bool tei = req.protocol == Protocol::kTei;
   const char* field = tei ? "texts" : "documents";
   if (!have_query) return bad_request(err, "'query' is required");

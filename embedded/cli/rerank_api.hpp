@@ -69,7 +69,8 @@ struct RerankRequest {
 
 /// Reads and checks a request body for `protocol`. `route_is_generic` is true
 /// on /rerank, where a body with "texts" is TEI and one with "documents" is
-/// llama.cpp (kCohereV1). On failure fills `err` and returns false.
+/// llama.cpp (kCohereV1). On failure fills `err`, sets only out->protocol (the
+/// format the error is due in) and returns false.
 bool parse_rerank_request(std::string_view body, Protocol protocol, bool route_is_generic, const ApiLimits& limits,
                           RerankRequest* out, ApiError* err);
 
