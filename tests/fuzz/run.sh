@@ -19,7 +19,9 @@ build fuzz_safetensors "$src/core/src/safetensors.cpp" "$src/core/src/json.cpp" 
 build fuzz_utf8 "$src/core/src/utf8.cpp"
 build fuzz_bm25 "$src/core/src/bm25/analyze.cpp" "$src/core/src/bm25/index.cpp" "$src/core/src/bm25/stopwords.cpp" \
   "$src/core/src/utf8.cpp" -lstemmer
-for t in fuzz_json fuzz_safetensors fuzz_utf8 fuzz_bm25; do
+build fuzz_rerank_request -I"$src/embedded/cli" "$src/embedded/cli/rerank_api.cpp" "$src/core/src/json.cpp" \
+  "$src/core/src/utf8.cpp"
+for t in fuzz_json fuzz_safetensors fuzz_utf8 fuzz_bm25 fuzz_rerank_request; do
   echo "fuzz: $t, $runs runs, seed $seed"
   # Each run starts from an empty corpus, so it depends on nothing but the seed.
   rm -rf "$out/corpus/$t" && mkdir -p "$out/corpus/$t"
