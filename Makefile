@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-bundlers test-demo bench-wasm bench-demo asan tsan fuzz bench-native demo eval fixtures-full clean
+.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-bundlers test-demo bench-wasm bench-demo bench-serve asan tsan fuzz bench-native demo eval fixtures-full clean
 
 all: native
 
@@ -122,6 +122,13 @@ fixtures-full: native
 
 bench-native: fixtures-full
 	node bench/native_vs_ort.mjs --cli $(CLI) --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors
+
+# The rerank server: 16 clients x 200 requests in 3 rounds, then a soak of
+# SOAK seconds with trickling, idle and 8 MiB-body clients alongside.
+SOAK ?= 600
+bench-serve: native
+	cd $(BUILD)/native && ctest -R 'fixture.tiny|convert.tiny' --output-on-failure >/dev/null
+	/usr/bin/python3 bench/serve_load.py $(CLI) $(FIXTURES)/tiny.int8.safetensors --soak $(SOAK)
 
 bench-wasm: fixtures-full wasm
 	node bench/wasm_vs_ort_web.mjs --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors

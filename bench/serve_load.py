@@ -68,7 +68,7 @@ def run_clients(port, clients, requests, stop=None):
     return threads, latencies, errors, t0
 
 
-def abusers(port, stop):
+def abusers(port, stop, big_statuses):
     """8 tricklers, 8 idle sockets, one client of 8 MiB bodies, until stop; each reconnects when cut."""
     def trickler():
         while not stop.is_set():
@@ -96,10 +96,12 @@ def abusers(port, stop):
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
                 conn.request("POST", "/v1/rerank", body=body, headers={"Content-Type": "application/json"})
-                conn.getresponse().read()
+                r = conn.getresponse()
+                r.read()
+                big_statuses.append(r.status)
                 conn.close()
-            except OSError:
-                pass
+            except OSError as e:
+                big_statuses.append(type(e).__name__)
 
     threads = [threading.Thread(target=f, daemon=True) for f in [trickler] * 8 + [idler] * 8 + [big]]
     for t in threads:
@@ -136,7 +138,8 @@ def main():
         print("| t s | requests | errors | p50 ms | p99 ms | RSS MB |")
         print("| --- | --- | --- | --- | --- | --- |")
         stop = threading.Event()
-        bad = abusers(port, stop)
+        big_statuses = []
+        bad = abusers(port, stop, big_statuses)
         threads, lat, err, t0 = run_clients(port, a.clients, None, stop)
         seen = 0
         while time.monotonic() - t0 < a.soak:
@@ -150,6 +153,10 @@ def main():
         for t in threads:
             t.join()
         del bad
+        counts = {}
+        for st in big_statuses:
+            counts[st] = counts.get(st, 0) + 1
+        print("8 MiB-body requests (1000 documents each): %s" % ", ".join("%s: %d" % kv for kv in sorted(counts.items(), key=str)))
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=60)
 
