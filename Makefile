@@ -100,15 +100,16 @@ test-demo: native wasm
 asan: setup
 	cmake -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINDORERANK_SANITIZE=ON >/dev/null
 	cmake --build $(BUILD)/asan -j $(JOBS)
-	cd $(BUILD)/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	cd $(BUILD)/asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 INDORERANK_SANITIZED=1 \
 	  ctest --output-on-failure -j $(JOBS) -LE full -E parity
 
-# The suites that run several threads (pool, concurrent callers) under TSan.
+# The suites that run several threads (pool, concurrent callers, the HTTP
+# server's event loop, workers and reaper) under TSan.
 tsan: setup
 	cmake -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINDORERANK_TSAN=ON >/dev/null
 	cmake --build $(BUILD)/tsan -j $(JOBS) --target indorerank_tests indorerank_cli
-	cd $(BUILD)/tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) \
-	  -R 'core\.(api|batch_invariance)'
+	cd $(BUILD)/tsan && TSAN_OPTIONS=halt_on_error=1 INDORERANK_SANITIZED=1 ctest --output-on-failure -j $(JOBS) \
+	  -R 'core\.(api|batch_invariance)|cli\.serve'
 
 # libFuzzer (clang, ASan + UBSan) on the JSON, safetensors and UTF-8 readers.
 FUZZ_RUNS ?= 1000000

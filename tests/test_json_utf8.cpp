@@ -140,7 +140,8 @@ TEST_CASE("json reader walks a document without building it", "[json]") {
     REQUIRE(!walked);
     REQUIRE(!json::parse(bad).ok());
   }
-  json::Reader deep(std::string(100, '[') + std::string(100, ']'));
+  const std::string nested = std::string(100, '[') + std::string(100, ']');
+  json::Reader deep(nested);
   REQUIRE(!deep.skip().ok());
   // Reading the wrong type is an error, not a guess.
   json::Reader wrong(R"({"a": 1})");

@@ -19,6 +19,11 @@ import time
 import unittest
 
 CLI = FIXTURES = None
+# Under ASan/TSan (make asan, make tsan) the flows are the same but shadow memory
+# makes RSS meaningless and everything slower: RSS bounds are skipped there and
+# "fast" means 3 s instead of 1 s.
+SANITIZED = os.environ.get("INDORERANK_SANITIZED") == "1"
+FAST = 3.0 if SANITIZED else 1.0
 DOCS = ["Jakarta adalah ibu kota Indonesia.", "Harga beras di pasar naik minggu ini.",
         "Bank Indonesia menahan suku bunga acuan."]
 NORMAL = json.dumps({"query": "harga beras", "documents": DOCS}).encode()
@@ -43,6 +48,11 @@ def stop_server(proc):
         proc.wait(timeout=30)
     proc.stdout.close()
     proc.stderr.close()
+
+
+def rss_ok(test, mb, bound, what):
+    if not SANITIZED:
+        test.assertLess(mb, bound, what)
 
 
 def rss_mb(proc, field="VmRSS"):
@@ -145,7 +155,7 @@ class SlowClients(Base):
             time.sleep(1)  # all n are trickling now
             took = [self.timed_rerank() for _ in range(3)]
             t.join()
-            self.assertLess(max(took), 1.0, "n=%d: %r" % (n, took))
+            self.assertLess(max(took), FAST, "n=%d: %r" % (n, took))
             # Each sent a byte every 0.4 s, well inside the idle timeout, yet was
             # closed once the 3 s request deadline passed.
             self.assertNotIn(None, result["closed"], "n=%d" % n)
@@ -160,7 +170,7 @@ class SlowClients(Base):
         idle = [self.connect() for _ in range(16)]
         try:
             time.sleep(0.3)
-            self.assertLess(max(self.timed_rerank() for _ in range(3)), 1.0)
+            self.assertLess(max(self.timed_rerank() for _ in range(3)), FAST)
             time.sleep(2 + 1.5)  # the idle timeout
             for s in idle:
                 s.settimeout(2)
@@ -216,9 +226,9 @@ class Limits(Base):
             self.assertLess(sent, 56 << 20, "the server read 56 MB of headers")
             if data:  # the answer may be lost to the reset when the client is still sending
                 self.assertTrue(data.startswith(b"HTTP/1.1 431"), data[:100])
-        self.assertLess(peak[0], 100, "RSS during")
-        self.assertLess(rss_mb(self.proc), 100, "RSS after")
-        self.assertLess(self.timed_rerank(), 1.0)
+        rss_ok(self, peak[0], 100, "RSS during")
+        rss_ok(self, rss_mb(self.proc), 100, "RSS after")
+        self.assertLess(self.timed_rerank(), FAST)
 
     def test_header_count_is_bounded(self):
         s = self.connect()
@@ -250,7 +260,7 @@ class Limits(Base):
             t0 = time.monotonic()
             status, out = self.rerank(body)
             self.assertEqual(status, 200, out[:200])
-            self.assertLess(time.monotonic() - t0, 1.0)
+            self.assertLess(time.monotonic() - t0, FAST)
         # Repeated known names are caught, also far apart.
         status, out = self.rerank(('{"query":"a","documents":[],%s,"query":"b"}' % members).encode())
         self.assertEqual(status, 400)
@@ -286,7 +296,7 @@ class Limits(Base):
         for status, out in statuses:
             if status == 503:
                 self.assertIn(b"request memory", out)
-        self.assertLess(rss_mb(self.proc, "VmHWM"), 300)
+        rss_ok(self, rss_mb(self.proc, "VmHWM"), 300, "peak RSS")
 
     def test_pipelined_requests_get_every_answer_in_order(self):
         other = json.dumps({"query": "ibu kota", "documents": DOCS[::-1]}).encode()
