@@ -1,9 +1,14 @@
 // The JSON reader/writer and UTF-8 repair.
 #include <catch2/catch.hpp>
 
+#include <clocale>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "json.hpp"
+#include "test_support.hpp"
 #include "utf8.hpp"
 
 using namespace indorerank;
@@ -147,3 +152,32 @@ TEST_CASE("json reader walks a document without building it", "[json]") {
   json::Reader wrong(R"({"a": 1})");
   REQUIRE(wrong.enter_array().message().find("expected an array") != std::string::npos);
 }
+
+#if !defined(__EMSCRIPTEN__)  // musl (WebAssembly) has only the C locale's decimal point
+TEST_CASE("json numbers and model configs ignore a comma-decimal locale", "[json]") {
+  // An Indonesian desktop program (GTK, Qt) calls setlocale(LC_ALL, "id_ID.UTF-8"),
+  // whose decimal point is a comma. ctest's fixture.locale compiles that locale
+  // into the fixtures folder with localedef.
+  setenv("LOCPATH", test::fixture("locale").c_str(), 1);
+  REQUIRE(std::setlocale(LC_ALL, "id_ID.UTF-8") != nullptr);
+  char probe[16];
+  std::snprintf(probe, sizeof probe, "%.1f", 0.5);
+  REQUIRE(std::string(probe) == "0,5");  // the locale is in force: strtod and printf would use commas
+  auto v = json::parse(R"({"eps": 9.999999747378752e-06, "x": -2.5, "big": 1e400, "tiny": -1e-400})");
+  REQUIRE(v.ok());
+  REQUIRE(v->find("eps")->as_number() == 9.999999747378752e-06);
+  REQUIRE(v->find("x")->as_number() == -2.5);
+  REQUIRE(std::isinf(v->find("big")->as_number()));
+  REQUIRE(v->find("tiny")->as_number() == 0.0);
+  json::Value o = json::Value::object();
+  o.set("eps", json::Value::single(9.99999975e-06f));
+  o.set("d", json::Value::number(0.1));
+  o.set("n", json::Value::number(-1234567.25));
+  REQUIRE(json::dump(o) == R"({"eps":9.99999975e-06,"d":0.1,"n":-1234567.25})");
+  // The model's config.json (layer_norm_eps 1e-5) reads right, and ranking works.
+  auto r = test::load_tiny();
+  const bool loaded = r != nullptr;
+  std::setlocale(LC_ALL, "C");
+  REQUIRE(loaded);
+}
+#endif

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git locales
   libsentencepiece-dev sentencepiece python3-sentencepiece libstemmer-dev
   python3-numpy python3-onnx
   catch2 libcpp-httplib-dev libmicrohttpd-dev

@@ -1,6 +1,7 @@
 #include "json.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -39,6 +40,44 @@ void Value::set(std::string key, Value v) {
     if (m.first == key) { m.second = std::move(v); return; }
   members_.emplace_back(std::move(key), std::move(v));
 }
+
+// --- numbers, the same in every locale ---------------------------------------
+// A program may have called setlocale(LC_ALL, "id_ID.UTF-8"), whose decimal
+// point is a comma; strtod and printf would follow it. from_chars/to_chars do
+// not. Emscripten's libc++ lacks their floating-point forms, and its libc
+// (musl) has only the C locale's decimal point, so there strtod/snprintf are
+// the same thing.
+
+namespace {
+
+#if defined(__EMSCRIPTEN__)
+double parse_double(std::string_view tok) { return std::strtod(std::string(tok).c_str(), nullptr); }
+// printf's %.*g (shortest: precision 0 means "shortest that reads back")
+void format_double(char* buf, size_t size, double d, int precision) {
+  std::snprintf(buf, size, "%.*g", precision, d);
+}
+#else
+// A syntactically valid JSON number (checked by the reader).
+double parse_double(std::string_view tok) {
+  double d = 0;
+  const auto r = std::from_chars(tok.data(), tok.data() + tok.size(), d);
+  if (r.ec == std::errc::result_out_of_range) {
+    // As strtod: overflow to infinity, underflow to zero, with the sign.
+    const bool negative = !tok.empty() && tok[0] == '-';
+    const size_t e = tok.find_first_of("eE");
+    const bool tiny = e != std::string_view::npos && e + 1 < tok.size() && tok[e + 1] == '-';
+    d = tiny ? 0.0 : HUGE_VAL;
+    return negative ? -d : d;
+  }
+  return d;
+}
+void format_double(char* buf, size_t size, double d, int precision) {
+  const auto r = std::to_chars(buf, buf + size - 1, d, std::chars_format::general, precision);
+  *r.ptr = '\0';
+}
+#endif
+
+}  // namespace
 
 // --- Reader -----------------------------------------------------------------
 
@@ -225,8 +264,7 @@ Status Reader::read_number(double* out) {
     while (p_ < t_.size() && t_[p_] >= '0' && t_[p_] <= '9') ++p_;
     if (p_ == e) return error("bad number");
   }
-  const std::string tok(t_.substr(start, p_ - start));
-  *out = std::strtod(tok.c_str(), nullptr);
+  *out = parse_double(t_.substr(start, p_ - start));
   return ok_status();
 }
 
@@ -365,15 +403,14 @@ void dump_to(std::string& out, const Value& v) {
       if (!std::isfinite(d)) {
         out += "null";
       } else if (v.is_integer()) {
-        std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(d));
-        out += buf;
+        out += std::to_string(static_cast<long long>(d));
       } else if (v.is_single()) {
-        std::snprintf(buf, sizeof buf, "%.9g", d);
+        format_double(buf, sizeof buf, d, 9);
         out += buf;
       } else {
         for (int digits = 15; digits <= 17; ++digits) {  // shortest that reads back exactly
-          std::snprintf(buf, sizeof buf, "%.*g", digits, d);
-          if (std::strtod(buf, nullptr) == d) break;
+          format_double(buf, sizeof buf, d, digits);
+          if (parse_double(buf) == d) break;
         }
         out += buf;
       }

@@ -1,0 +1,173 @@
+// Long texts are tokenized only as far as max_length can use (tokenizer.hpp):
+// the ids and truncation flags equal those of tokenizing each text whole, on
+// 10,000 random long texts, and a 100 MB passage costs little time and memory.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "blob.hpp"
+#include "test_support.hpp"
+#include "tokenizer.hpp"
+
+using namespace indorerank;
+
+namespace {
+
+std::string tiny_proto() {
+  auto bytes = read_file(test::fixture("tiny/sentencepiece.bpe.model"));
+  REQUIRE(bytes.ok());
+  return std::string(bytes->begin(), bytes->end());
+}
+
+// What encode_pair must give: both texts tokenized whole, then longest_first.
+Encoding whole_pair(const Tokenizer& t, std::string_view query, std::string_view passage, int max_length) {
+  std::vector<int32_t> q, p;
+  REQUIRE(t.encode(query, &q).ok());
+  REQUIRE(t.encode(passage, &p).ok());
+  size_t a = q.size(), b = p.size();
+  truncate_longest_first(&a, &b, static_cast<size_t>(max_length - kSpecialTokensPerPair));
+  Encoding e;
+  e.input_ids.push_back(kBosId);
+  e.input_ids.insert(e.input_ids.end(), q.begin(), q.begin() + static_cast<std::ptrdiff_t>(a));
+  e.input_ids.push_back(kEosId);
+  e.input_ids.push_back(kEosId);
+  e.input_ids.insert(e.input_ids.end(), p.begin(), p.begin() + static_cast<std::ptrdiff_t>(b));
+  e.input_ids.push_back(kEosId);
+  e.query_truncated = a < q.size();
+  e.passage_truncated = b < p.size();
+  return e;
+}
+
+// Random text of about `bytes` bytes: Indonesian-like words, CJK and emoji
+// runs, characters the vocabulary lacks (they merge into one <unk>), digits,
+// punctuation, repeated spaces, tabs and newlines, invalid UTF-8, and now and
+// then a long run without a space.
+std::string random_text(std::mt19937& rng, size_t bytes) {
+  static const char* const kSyllables[] = {"ba", "ra", "sa", "ka", "ng", "me", "di", "pe", "ter", "an", "kan", "nya",
+                                           "har", "ga", "be", "ras", "ja", "ta", "i", "u", "o", "e"};
+  static const char* const kOther[] = {"\xE6\x9D\xB1", "\xE4\xBA\xAC", "\xE5\xA4\xA7", "\xF0\x9F\x98\x80",
+                                       "\xF0\x9F\x8D\x9A", "\xE1\x8E\xA0", "\xEA\xAD\xB0", "\xF0\x90\x8C\xB0",
+                                       "\xC3\xA9", "\xFF", "\xE0\x80", "\xC2", ".", ",", "!", "1", "23", "-"};
+  static const char* const kSpaces[] = {" ", " ", " ", " ", "  ", "\t", "\n", " \n "};
+  std::uniform_int_distribution<int> pick(0, 99);
+  std::string s;
+  while (s.size() < bytes) {
+    const int kind = pick(rng);
+    if (kind < 70) {  // a word
+      const int n = 1 + pick(rng) % 4;
+      for (int i = 0; i < n; ++i) s += kSyllables[pick(rng) % (sizeof kSyllables / sizeof *kSyllables)];
+    } else if (kind < 92) {  // something else
+      const int n = 1 + pick(rng) % 3;
+      for (int i = 0; i < n; ++i) s += kOther[pick(rng) % (sizeof kOther / sizeof *kOther)];
+    } else if (kind < 97) {  // a run without a space
+      const int n = 50 + pick(rng) * 20;
+      const char* unit = kOther[pick(rng) % 8];
+      const bool mixed = pick(rng) < 50;
+      for (int i = 0; i < n; ++i) s += mixed && i % 3 ? kSyllables[pick(rng) % 10] : unit;
+    } else {
+      s += "\xE2\x96\x81";  // U+2581 written by the user
+    }
+    s += kSpaces[pick(rng) % (sizeof kSpaces / sizeof *kSpaces)];
+  }
+  return s;
+}
+
+size_t proc_status_kb(const char* field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const std::string prefix = std::string(field) + ":";
+  while (std::getline(in, line))
+    if (line.compare(0, prefix.size(), prefix) == 0) return std::stoul(line.substr(prefix.size()));
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("windowed tokenization gives the ids of the whole text", "[tokenizer]") {
+  const std::string proto = tiny_proto();
+  // Windows of 256 bytes make 1-5 KB texts cross many of them.
+  auto windowed = Tokenizer::create(proto, 1 << 20, 256);
+  REQUIRE(windowed.ok());
+  const Tokenizer& t = *windowed.value();
+  REQUIRE(t.reads_windows());
+  std::mt19937 rng(20261201);
+  const int kMaxLengths[] = {8, 9, 16, 33, 64, 128, 257};  // odd budgets too (9 - 4 = 5, 33 - 4 = 29)
+  int truncated = 0, both_long = 0;
+  for (int i = 0; i < 10000; ++i) {
+    const int max_length = kMaxLengths[i % 7];
+    const std::string query = random_text(rng, i % 5 == 0 ? 300 + rng() % 3000 : 3 + rng() % 200);
+    const std::string passage = random_text(rng, 100 + rng() % 5000);
+    auto got = t.encode_pair(query, passage, max_length);
+    REQUIRE(got.ok());
+    const Encoding want = whole_pair(t, query, passage, max_length);
+    INFO("case " << i << ", max_length " << max_length);
+    REQUIRE(got->input_ids == want.input_ids);
+    REQUIRE(got->query_truncated == want.query_truncated);
+    REQUIRE(got->passage_truncated == want.passage_truncated);
+    truncated += want.passage_truncated;
+    both_long += want.passage_truncated && want.query_truncated;
+    if (i % 50 == 0) {  // chunks: the query is cut the same way, every passage token kept
+      auto chunks = t.encode_pair_chunks(query, passage, max_length, 0);
+      auto whole = Tokenizer::create(proto, 1 << 20, size_t(1) << 40);
+      auto want_chunks = whole.value()->encode_pair_chunks(query, passage, max_length, 0);
+      REQUIRE(chunks.ok());
+      REQUIRE(chunks->size() == want_chunks->size());
+      for (size_t c = 0; c < chunks->size(); ++c) REQUIRE((*chunks)[c].input_ids == (*want_chunks)[c].input_ids);
+    }
+  }
+  // The cases reach what they are for.
+  REQUIRE(truncated > 5000);
+  REQUIRE(both_long > 500);
+}
+
+TEST_CASE("a 100 MB passage is tokenized in little time and memory", "[tokenizer]") {
+  auto tok = Tokenizer::create(tiny_proto(), 1 << 20);
+  REQUIRE(tok.ok());
+  std::mt19937 rng(7);
+  const std::string block = random_text(rng, 1 << 20);
+  std::string passage;
+  passage.reserve((100 << 20) + block.size());
+  while (passage.size() < (100 << 20)) passage += block;
+  const std::string query = "harga beras di pasar";
+  // Peak RSS from here on: /proc/self/clear_refs "5" resets VmHWM to the current RSS.
+  { std::ofstream("/proc/self/clear_refs") << "5"; }
+  const size_t rss0 = proc_status_kb("VmRSS");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto e = tok.value()->encode_pair(query, passage, 256);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const size_t peak_growth_kb = proc_status_kb("VmHWM") - rss0;
+  REQUIRE(e.ok());
+  REQUIRE(e->input_ids.size() == 256);
+  REQUIRE(e->passage_truncated);
+  CHECK(seconds < 1.0);
+  CHECK(peak_growth_kb < 16 * 1024);
+  // A run without spaces is cut too: 100 MB of one word.
+  for (const char* unit : {"a", "kata", "ber\xC3\xA9"}) {
+    std::string run;
+    while (run.size() < (100 << 20)) run += unit;
+    const auto t1 = std::chrono::steady_clock::now();
+    auto r = tok.value()->encode_pair(query, run, 256);
+    INFO(unit);
+    REQUIRE(r.ok());
+    REQUIRE(r->passage_truncated);
+    CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count() < 1.0);
+  }
+  // Characters the vocabulary lacks merge into one <unk> (the tiny fixture has
+  // no CJK), so such a run gives too few tokens to cut: up to 1 MiB it is read
+  // whole, past that it is refused with a clear error, not swallowed.
+  for (const char* unit : {"\xE1\x8E\xA0", "\xE6\x9D\xB1"}) {
+    std::string unknown;
+    while (unknown.size() < (900 << 10)) unknown += unit;
+    auto fits = tok.value()->encode_pair(query, unknown, 256);
+    REQUIRE(fits.ok());
+    REQUIRE(fits->input_ids == whole_pair(*tok.value(), query, unknown, 256).input_ids);
+    while (unknown.size() < (4 << 20)) unknown += unit;
+    auto u = tok.value()->encode_pair(query, unknown, 256);
+    REQUIRE(!u.ok());
+    REQUIRE(u.status().code() == StatusCode::kResourceExhausted);
+    REQUIRE(u.status().message().find("without a space") != std::string::npos);
+  }
+}
