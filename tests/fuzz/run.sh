@@ -22,6 +22,12 @@ build fuzz_bm25 "$src/core/src/bm25/analyze.cpp" "$src/core/src/bm25/index.cpp" 
 build fuzz_rerank_request -I"$src/embedded/cli" "$src/embedded/cli/rerank_api.cpp" "$src/core/src/json.cpp" \
   "$src/core/src/utf8.cpp"
 for t in fuzz_json fuzz_safetensors fuzz_utf8 fuzz_bm25 fuzz_rerank_request; do
+  # Inputs that once crashed a target are replayed first (tests/fuzz/regressions/<target>/).
+  if [ -d "$src/tests/fuzz/regressions/$t" ]; then
+    echo "fuzz: $t, replaying $(ls "$src/tests/fuzz/regressions/$t" | wc -l) regression inputs"
+    (cd "$out" && "./$t" "$src/tests/fuzz/regressions/$t"/* > "$t.regressions.log" 2>&1) ||
+      { tail -40 "$out/$t.regressions.log"; echo "fuzz: $t FAILED on a regression input"; exit 1; }
+  fi
   echo "fuzz: $t, $runs runs, seed $seed"
   # Each run starts from an empty corpus, so it depends on nothing but the seed.
   rm -rf "$out/corpus/$t" && mkdir -p "$out/corpus/$t"
