@@ -39,6 +39,7 @@
 
 #include "indorerank/status.hpp"
 
+INDORERANK_API_BEGIN
 namespace indorerank {
 
 struct Bm25Options {
@@ -107,3 +108,4 @@ class Bm25Index {
 };
 
 }  // namespace indorerank
+INDORERANK_API_END

@@ -30,9 +30,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "indorerank/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
+INDORERANK_API_BEGIN
 
 typedef enum ir_status {
   IR_OK = 0,
@@ -155,6 +158,7 @@ const char* ir_last_error(void);
 /** Short name of a status, e.g. "data_loss". */
 const char* ir_status_name(ir_status s);
 
+INDORERANK_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -36,6 +36,7 @@
 
 #include "indorerank/status.hpp"
 
+INDORERANK_API_BEGIN
 namespace indorerank {
 
 struct LoadOptions {
@@ -167,3 +168,4 @@ std::vector<std::string> available_kernels();
 float sigmoid(float x);
 
 }  // namespace indorerank
+INDORERANK_API_END

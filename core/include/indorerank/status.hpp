@@ -9,6 +9,9 @@
 #include <string>
 #include <utility>
 
+#include "indorerank/export.h"
+
+INDORERANK_API_BEGIN
 namespace indorerank {
 
 enum class StatusCode : int {
@@ -77,6 +80,7 @@ class StatusOr {
 };
 
 }  // namespace indorerank
+INDORERANK_API_END
 
 #define INDORERANK_RETURN_IF_ERROR(expr)            \
   do {                                              \
