@@ -1,5 +1,6 @@
 #include "args.hpp"
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 
@@ -24,12 +25,15 @@ StatusOr<long long> Args::get_int(const std::string& name, long long fallback, l
 }
 
 StatusOr<Args> parse_args(int argc, char** argv, int first, const std::set<std::string>& value_options,
-                          const std::set<std::string>& flag_options) {
+                          const std::set<std::string>& flag_options, size_t max_positional) {
   Args a;
   for (int i = first; i < argc; ++i) {
     std::string s = argv[i];
     if (s == "-m") s = "--model";
     if (s == "-q") s = "--query";
+    if (s == "-k") s = "--top-k";
+    if (s.size() > 1 && s[0] == '-' && s[1] != '-' && !(s.size() > 1 && (std::isdigit(static_cast<unsigned char>(s[1])))))
+      return invalid_argument("unknown option " + s);
     if (s.size() > 2 && s.compare(0, 2, "--") == 0) {
       std::string name = s.substr(2), value;
       const size_t eq = name.find('=');
@@ -50,6 +54,9 @@ StatusOr<Args> parse_args(int argc, char** argv, int first, const std::set<std::
         return invalid_argument("unknown option --" + name);
       }
     } else {
+      if (a.positional.size() == max_positional)
+        return invalid_argument(max_positional == 0 ? "unexpected argument '" + s + "' (this command takes options only)"
+                                                    : "unexpected argument '" + s + "'");
       a.positional.push_back(s);
     }
   }
@@ -74,7 +81,7 @@ int fail(const Status& s) {
 }
 
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "indorerank: %s\n(run `indorerank help` for usage)\n", message.c_str());
+  std::fprintf(stderr, "indorerank: %s\n(run `indorerank --help`, or `indorerank COMMAND --help`, for usage)\n", message.c_str());
   return 2;
 }
 

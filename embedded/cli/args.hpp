@@ -22,9 +22,10 @@ struct Args {
 };
 
 /// Parses argv[first..]. `value_options` take a value, `flag_options` do not;
-/// -m and -q are short for --model and --query. Unknown options are errors.
+/// -m, -q and -k are short for --model, --query and --top-k. Unknown options
+/// and more than `max_positional` other arguments are errors.
 StatusOr<Args> parse_args(int argc, char** argv, int first, const std::set<std::string>& value_options,
-                          const std::set<std::string>& flag_options);
+                          const std::set<std::string>& flag_options, size_t max_positional = 0);
 
 /// LoadOptions from --max-length, --threads, --memory-limit (MiB), --kernel.
 StatusOr<LoadOptions> load_options(const Args& a);

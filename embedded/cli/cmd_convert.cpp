@@ -5,7 +5,7 @@
 namespace indorerank::cli {
 
 int cmd_convert(int argc, char** argv) {
-  auto args = parse_args(argc, argv, 2, {}, {});
+  auto args = parse_args(argc, argv, 2, {}, {}, 2);
   if (!args.ok()) return usage_error(args.status().message());
   if (args->positional.size() != 2) return usage_error("usage: indorerank convert HF_MODEL_DIR OUT.int8.safetensors");
   const Status s = convert_hf_model(args->positional[0], args->positional[1]);

@@ -314,7 +314,7 @@ std::string encode_revision(const std::string& rev) {
 }  // namespace
 
 int cmd_fetch(int argc, char** argv) {
-  auto args = parse_args(argc, argv, 2, {"dir", "revision", "base-url"}, {});
+  auto args = parse_args(argc, argv, 2, {"dir", "revision", "base-url"}, {}, 1);
   if (!args.ok()) return usage_error(args.status().message());
   const Args& a = args.value();
   if (a.positional.size() > 1) return usage_error("fetch takes one REPO_ID");

@@ -6,14 +6,19 @@
 namespace indorerank::cli {
 
 int cmd_info(int argc, char** argv) {
-  auto args = parse_args(argc, argv, 2, kLoadOptionNames, {});
+  std::set<std::string> values = kLoadOptionNames;
+  values.insert("model");
+  auto args = parse_args(argc, argv, 2, values, {}, 1);
   if (!args.ok()) return usage_error(args.status().message());
   const Args& a = args.value();
   auto opts = load_options(a);
   if (!opts.ok()) return usage_error(opts.status().message());
   std::string kernels;
   for (const auto& k : available_kernels()) kernels += (kernels.empty() ? "" : " ") + k;
-  if (a.positional.empty()) {
+  // The model as `info MODEL` or `info -m MODEL`, like every other command.
+  if (a.has("model") && !a.positional.empty()) return usage_error("give the model once: info MODEL or info -m MODEL");
+  const std::string model = a.has("model") ? a.get("model") : a.positional.empty() ? "" : a.positional[0];
+  if (model.empty()) {
     const std::string k = opts->kernel.empty() ? best_kernel_name() : opts->kernel;
     bool known = false;
     for (const auto& n : available_kernels()) known = known || n == k;
@@ -23,7 +28,7 @@ int cmd_info(int argc, char** argv) {
                 std::thread::hardware_concurrency());
     return 0;
   }
-  auto r = Reranker::load(a.positional[0], opts.value());
+  auto r = Reranker::load(model, opts.value());
   if (!r.ok()) return fail(r.status());
   const Info i = r.value()->info();
   std::printf("kernel: %s\nkernels: %s\nthreads: %d\nhardware_threads: %u\n", i.kernel.c_str(), kernels.c_str(),

@@ -112,6 +112,36 @@ class Cli(unittest.TestCase):
         self.assertIn("hidden_size: 68\n", text)
         self.assertIn("num_layers: 2\n", text)
 
+    def test_help_and_version(self):
+        commands = ["rank", "search", "eval", "tokenize", "score", "convert", "info", "bench"]
+        if b"serve" in run("--help").stdout:
+            commands += ["serve", "fetch"]
+        for cmd in commands:
+            for form in ([cmd, "--help"], [cmd, "-h"], ["help", cmd], [cmd, "-m", "x", "--help"]):
+                with self.subTest(form=form):
+                    r = run(*form)
+                    self.assertEqual(r.returncode, 0, r.stderr.decode())
+                    out = r.stdout.decode()
+                    self.assertTrue(out.startswith("usage: indorerank " + cmd), out)
+                    self.assertIn("\nexample:\n  ", out)
+        r = run("--help")
+        self.assertEqual(r.returncode, 0)
+        for cmd in commands:
+            self.assertIn("\n  %s " % cmd, r.stdout.decode())
+        for form in (["--version"], ["-V"], ["version"]):
+            r = run(*form)
+            self.assertEqual(r.returncode, 0)
+            self.assertRegex(r.stdout.decode(), r"^indorerank \d+\.\d+\.\d+\n$")
+        self.assertEqual(run("help", "frobnicate").returncode, 2)
+
+    def test_short_options_and_info_forms(self):
+        r = run("rank", "-m", self.model, "-q", "harga", "-k", "2", "--json", stdin=b"a\nb\nc\nd\n")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertEqual(len(json.loads(r.stdout)["results"]), 2)
+        a, b = run("info", self.model), run("info", "-m", self.model)
+        self.assertEqual((a.returncode, b.returncode), (0, 0))
+        self.assertEqual(a.stdout, b.stdout)
+
     def test_convert_round_trip(self):
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "m.int8.safetensors")
@@ -139,6 +169,15 @@ class Cli(unittest.TestCase):
                 r = run(*args, stdin=b"a\n")
                 self.assertEqual(r.returncode, code, r.stderr.decode())
                 self.assertIn(needle, r.stderr.decode())
+        # Stray arguments and unknown short options are errors too, not ignored.
+        for args in (["rank", "-m", self.model, "-q", "x", "-z", "foo", "bar"], ["rank", "-m", self.model, "-q", "x", "bar"],
+                     ["score", "-m", self.model, "extra"], ["convert", "a", "b", "c"], ["info", self.model, "other"],
+                     ["info", self.model, "-m", self.model], ["tokenize", "-m", self.model, "-k", "3"]):
+            with self.subTest(args=args):
+                r = run(*args, stdin=b"a\n")
+                self.assertEqual(r.returncode, 2, r.stderr.decode())
+                self.assertRegex(r.stderr.decode(), "unknown option|unexpected argument|once")
+        self.assertEqual(run().returncode, 2)
         r = run("rank", "-m", self.model, "-q", "x", "--json", stdin=b'{"id": 1, "text": 5}\n')
         self.assertEqual(r.returncode, 1)
         self.assertIn("line 1", r.stderr.decode())
