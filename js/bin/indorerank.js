@@ -6,30 +6,85 @@ import { parseArgs } from 'node:util';
 import { copyFile } from 'node:fs/promises';
 import { Reranker, convert, fetchModel } from '../src/node.js';
 
-const USAGE = `indorerank (WebAssembly build): rerank Indonesian passages on this machine.
+const MODEL_HELP = 'MODEL is a path, an http(s) URL of an .int8.safetensors file, or a hub repo id (owner/name).';
 
-usage:
-  indorerank rank -m MODEL -q QUERY [--passages FILE] [--top-k N] [--max-length N] [--json]
-                  [--return-documents] [--chunk [--chunk-overlap 32]] [--threads N] [--memory-limit MIB]
-      FILE (or stdin) holds JSONL {"id":..., "text":...} or one passage per line.
-  indorerank tokenize -m MODEL --query Q --passage P [--max-length N]
-  indorerank convert HF_MODEL_DIR OUT.int8.safetensors
-  indorerank info -m MODEL [--threads N]
-  indorerank fetch [REPO] [--revision REV] [--hub-url URL] [--out FILE]
-      downloads REPO (default madebyaris/rerank-indonesia) from the hub into the model
-      cache, checks its sha256 and converts it if the repo has no model.int8.safetensors;
-      prints the model file's path (--out: copies it there). The hub is --hub-url, else
-      INDORERANK_HUB_URL, else the public hub; the cache is INDORERANK_CACHE_DIR, else
-      ~/.cache/indorerank.
+// Each command: its usage, an example, the options it takes and how many positionals.
+const COMMANDS = {
+  rank: {
+    summary: 'rerank passages for a query',
+    usage: `indorerank rank -m MODEL -q QUERY [--passages FILE] [-k N] [--max-length N] [--json]
+                [--return-documents] [--chunk [--chunk-overlap 32]] [--threads N] [--memory-limit MIB]
+  Reranks passages for a query, best first. FILE (or stdin) holds JSONL {"id", "text", "meta"?}
+  or one passage per line. -k/--top-k keeps the best N. ${MODEL_HELP}`,
+    example: "indorerank rank -m model.int8.safetensors -q 'harga beras' --passages berita.jsonl -k 5 --json",
+    options: ['model', 'query', 'passages', 'top-k', 'max-length', 'json', 'return-documents', 'chunk', 'chunk-overlap',
+      'threads', 'memory-limit'],
+    positionals: 0,
+  },
+  tokenize: {
+    summary: 'the input ids of a query-passage pair',
+    usage: `indorerank tokenize -m MODEL --query Q --passage P [--max-length N]
+  The XLM-R input ids of the pair as the model sees them. ${MODEL_HELP}`,
+    example: "indorerank tokenize -m model.int8.safetensors --query 'ibu kota' --passage 'Jakarta adalah ibu kota.'",
+    options: ['model', 'query', 'passage', 'max-length'],
+    positionals: 0,
+  },
+  convert: {
+    summary: 'a Hugging Face checkpoint to the int8 model file',
+    usage: `indorerank convert HF_MODEL_DIR OUT.int8.safetensors
+  Converts a checkpoint (config.json, sentencepiece.bpe.model, model.safetensors) to the engine's int8 file.`,
+    example: 'indorerank convert rerank-indonesia rerank-indonesia/model.int8.safetensors',
+    options: [],
+    positionals: 2,
+  },
+  info: {
+    summary: "a model's kernel, threads, shape and memory",
+    usage: `indorerank info [MODEL | -m MODEL] [--threads N] [--max-length N] [--memory-limit MIB]
+  ${MODEL_HELP}`,
+    example: 'indorerank info -m model.int8.safetensors',
+    options: ['model', 'threads', 'max-length', 'memory-limit'],
+    positionals: 1,
+  },
+  fetch: {
+    summary: 'download (and convert) a model from the hub into the cache',
+    usage: `indorerank fetch [REPO] [--revision REV] [--hub-url URL] [--out FILE]
+  Downloads REPO (default madebyaris/rerank-indonesia) from the hub into the model cache, checks its
+  sha256 and converts it if the repo has no model.int8.safetensors; prints the model file's path
+  (--out: copies it there). The hub is --hub-url, else INDORERANK_HUB_URL, else the public hub; the
+  cache is INDORERANK_CACHE_DIR, else ~/.cache/indorerank.`,
+    example: 'indorerank fetch madebyaris/rerank-indonesia --out model.int8.safetensors',
+    options: ['revision', 'hub-url', 'out'],
+    positionals: 1,
+  },
+};
 
-MODEL is a path, an http(s) URL of an .int8.safetensors file, or a hub repo id (owner/name).`;
+function version() {
+  return JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+}
+
+function usage() {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
+  return `indorerank ${version()} (WebAssembly build): rerank Indonesian passages on this machine.
+
+usage: indorerank COMMAND [options]   (indorerank COMMAND --help for one command)
+
+commands:
+${lines.join('\n')}
+
+  indorerank --version    the version`;
+}
+
+function commandHelp(name) {
+  const c = COMMANDS[name];
+  return `usage: ${c.usage}\nexample:\n  ${c.example}`;
+}
 
 const OPTIONS = {
   model: { type: 'string', short: 'm' },
   query: { type: 'string', short: 'q' },
   passages: { type: 'string' },
   passage: { type: 'string' },
-  'top-k': { type: 'string' },
+  'top-k': { type: 'string', short: 'k' },
   'max-length': { type: 'string' },
   json: { type: 'boolean' },
   'return-documents': { type: 'boolean' },
@@ -40,7 +95,6 @@ const OPTIONS = {
   revision: { type: 'string' },
   'hub-url': { type: 'string' },
   out: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 };
 
 class UsageError extends Error {}
@@ -111,8 +165,10 @@ async function tokenize(a) {
   }
 }
 
-async function info(a) {
-  const r = await loadModel(a);
+async function info(a, positionals) {
+  // The model as `info MODEL` or `info -m MODEL`, as in the native CLI.
+  if (a.model !== undefined && positionals.length) throw new UsageError('give the model once: info MODEL or info -m MODEL');
+  const r = await loadModel({ ...a, model: a.model ?? positionals[0] });
   try {
     const i = r.info();
     process.stdout.write(`kernel: ${i.kernel}\nthreads: ${i.threads} (${i.threadMode})\nmax_length: ${i.maxLength}\n` +
@@ -146,34 +202,53 @@ async function fetchCommand(a, positionals) {
 
 async function main(argv) {
   const [command, ...rest] = argv;
-  if (!command || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE + '\n');
+  if (!command) {
+    process.stderr.write(usage() + '\n');
+    return 2;
+  }
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`indorerank ${version()}\n`);
     return 0;
   }
+  if (command === 'help' || command === '--help' || command === '-h') {
+    if (rest.length && !COMMANDS[rest[0]]) throw new UsageError(`unknown command '${rest[0]}'`);
+    process.stdout.write((rest.length ? commandHelp(rest[0]) : usage()) + '\n');
+    return 0;
+  }
+  const spec = COMMANDS[command];
+  if (!spec) throw new UsageError(`unknown command '${command}'`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(commandHelp(command) + '\n');
+    return 0;
+  }
+  const options = Object.fromEntries(spec.options.map((name) => [name, OPTIONS[name]]));
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true });
+    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new UsageError(e.message);
   }
   const { values: a, positionals } = parsed;
+  if (positionals.length > spec.positionals) {
+    throw new UsageError(`unexpected argument '${positionals[spec.positionals]}'` +
+      (spec.positionals ? '' : ' (this command takes options only)'));
+  }
   switch (command) {
     case 'rank': await rank(a); break;
     case 'tokenize': await tokenize(a); break;
-    case 'info': await info(a); break;
+    case 'info': await info(a, positionals); break;
     case 'convert':
       if (positionals.length !== 2) throw new UsageError('convert needs HF_MODEL_DIR and OUT.int8.safetensors');
       await convert(positionals[0], positionals[1]);
       process.stderr.write(`wrote ${positionals[1]}\n`);
       break;
     case 'fetch': await fetchCommand(a, positionals); break;
-    default: throw new UsageError(`unknown command '${command}'`);
   }
   return 0;
 }
 
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (e) => {
   process.stderr.write(`indorerank: ${e.message}\n`);
-  if (e instanceof UsageError) process.stderr.write('(run `indorerank help` for usage)\n');
+  if (e instanceof UsageError) process.stderr.write('(run `indorerank --help`, or `indorerank COMMAND --help`, for usage)\n');
   process.exitCode = e instanceof UsageError ? 2 : 1;
 });

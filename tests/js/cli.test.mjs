@@ -51,5 +51,30 @@ test('usage errors exit 2, failures exit 1, each with a message', () => {
   const badConvert = js(['convert', tmp, path.join(tmp, 'x.safetensors')]);
   assert.equal(badConvert.status, 1);
   assert.match(badConvert.stderr, /config\.json/);
-  assert.match(js(['help']).stdout, /indorerank rank -m MODEL/);
+  assert.match(js(['help', 'rank']).stdout, /^usage: indorerank rank -m MODEL/);
+});
+
+test('help, version and strict arguments, in the same forms as the native CLI', () => {
+  for (const cmd of ['rank', 'tokenize', 'convert', 'info', 'fetch']) {
+    for (const form of [[cmd, '--help'], [cmd, '-h'], ['help', cmd]]) {
+      const r = js(form);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^usage: indorerank ${cmd}[^]*\nexample:\n  indorerank ${cmd}`));
+    }
+  }
+  const none = js([]);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /commands:/);
+  const version = JSON.parse(readFileSync(path.join(ROOT, 'js', 'package.json'), 'utf8')).version;
+  assert.equal(js(['--version']).stdout, `indorerank ${version}\n`);
+  for (const args of [['rank', '-m', TINY, '-q', 'x', '-z'], ['rank', '-m', TINY, '-q', 'x', 'stray'],
+    ['tokenize', '-m', TINY, '--revision', 'x'], ['info', TINY, 'other'], ['info', TINY, '-m', TINY]]) {
+    const r = js(args, 'a\n');
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, /Unknown option|unexpected argument|once/);
+  }
+  // -k is --top-k; info takes MODEL or -m MODEL, as natively.
+  const top = JSON.parse(js(['rank', '-m', TINY, '-q', 'x', '-k', '2', '--json'], 'a\nb\nc\n').stdout);
+  assert.equal(top.results.length, 2);
+  assert.equal(js(['info', TINY]).stdout, js(['info', '-m', TINY]).stdout);
 });
