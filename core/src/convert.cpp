@@ -1,7 +1,9 @@
 // `indorerank convert`: Hugging Face XLM-RoBERTa cross-encoder folder -> one
 // int8 model file (format in model_file.hpp).
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <new>
 
 #include "blob.hpp"
 #include "indorerank/indorerank.hpp"
@@ -242,22 +244,51 @@ StatusOr<Converted> convert_checkpoint(std::string_view config_json, const std::
 
 }  // namespace
 
-Status convert_hf_model(const std::string& hf_dir, const std::string& out_path) {
+namespace {
+
+// Conversion holds the whole model in memory more than once: running out is
+// an error that says so, not an abort.
+Status out_of_memory(const std::string& what) {
+  return resource_exhausted("out of memory converting " + what + " (the conversion needs about twice the "
+                            "checkpoint's size in RAM)");
+}
+
+Status convert_files(const std::string& hf_dir, const std::string& out_path) {
+  const std::string st_path = hf_dir + "/model.safetensors";
   INDORERANK_ASSIGN_OR_RETURN(std::vector<uint8_t> config, read_file(hf_dir + "/config.json"));
   const std::string_view config_text(reinterpret_cast<const char*>(config.data()), config.size());
   INDORERANK_RETURN_IF_ERROR(parse_hf_config(config_text, hf_dir + "/config.json").status());  // a bad config first
   INDORERANK_ASSIGN_OR_RETURN(std::vector<uint8_t> spm, read_file(hf_dir + "/sentencepiece.bpe.model"));
-  INDORERANK_ASSIGN_OR_RETURN(auto blob, map_file(hf_dir + "/model.safetensors"));
-  INDORERANK_ASSIGN_OR_RETURN(
-      Converted out, convert_checkpoint(config_text, hf_dir + "/config.json", std::move(spm), blob->data(), blob->size()));
-  return safetensors::write(out_path, out.meta, out.tensors);
+  INDORERANK_ASSIGN_OR_RETURN(auto blob, map_file(st_path));
+  auto out = convert_checkpoint(config_text, hf_dir + "/config.json", std::move(spm), blob->data(), blob->size());
+  // Every message names the file it is about.
+  if (!out.ok()) {
+    const std::string& m = out.status().message();
+    if (m.find(hf_dir) != std::string::npos || m.find("model.safetensors") != std::string::npos) return out.status();
+    return Status(out.status().code(), st_path + ": " + m);
+  }
+  return safetensors::write(out_path, out->meta, out->tensors);
+}
+
+}  // namespace
+
+Status convert_hf_model(const std::string& hf_dir, const std::string& out_path) {
+  try {
+    return convert_files(hf_dir, out_path);
+  } catch (const std::bad_alloc&) {
+    return out_of_memory(hf_dir);  // (safetensors::write removes a half-written file itself)
+  }
 }
 
 StatusOr<std::vector<uint8_t>> convert_hf_model_bytes(std::string_view config_json, std::vector<uint8_t> spm,
                                                       const uint8_t* safetensors_data, size_t safetensors_size) {
-  INDORERANK_ASSIGN_OR_RETURN(Converted out, convert_checkpoint(config_json, "config.json", std::move(spm),
-                                                                safetensors_data, safetensors_size));
-  return safetensors::serialize(out.meta, &out.tensors);
+  try {
+    INDORERANK_ASSIGN_OR_RETURN(Converted out, convert_checkpoint(config_json, "config.json", std::move(spm),
+                                                                  safetensors_data, safetensors_size));
+    return safetensors::serialize(out.meta, &out.tensors);
+  } catch (const std::bad_alloc&) {
+    return out_of_memory("the checkpoint");
+  }
 }
 
 }  // namespace indorerank

@@ -1,6 +1,9 @@
 #include "safetensors.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -160,11 +163,19 @@ Status write(const std::string& path, const std::map<std::string, std::string>& 
   const std::string h = file_header(metadata, tensors);
   FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) return io_error("cannot open " + path + " for writing: " + std::strerror(errno));
-  bool ok = std::fwrite(h.data(), 1, h.size(), f) == h.size();
-  for (const auto& t : tensors)
-    ok = ok && (t.bytes.empty() || std::fwrite(t.bytes.data(), 1, t.bytes.size(), f) == t.bytes.size());
-  ok = (std::fclose(f) == 0) && ok;
-  if (!ok) return io_error("failed writing " + path);
+  int err = 0;  // the first failure's errno (ENOSPC on a full disk)
+  auto put = [&](const void* data, size_t n) {
+    if (err == 0 && n > 0 && std::fwrite(data, 1, n, f) != n) err = errno ? errno : EIO;
+  };
+  put(h.data(), h.size());
+  for (const auto& t : tensors) put(t.bytes.data(), t.bytes.size());
+  if (err == 0 && std::fflush(f) != 0) err = errno ? errno : EIO;
+  if (std::fclose(f) != 0 && err == 0) err = errno ? errno : EIO;
+  if (err != 0) {
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) std::remove(path.c_str());  // no half-written file left
+    return io_error("failed writing " + path + ": " + std::strerror(err));
+  }
   return ok_status();
 }
 

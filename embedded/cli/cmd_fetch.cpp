@@ -16,7 +16,11 @@
 #include <cstring>
 
 #include "args.hpp"
+#include "blob.hpp"
+#include "json.hpp"
+#include "safetensors.hpp"
 #include "sha256.hpp"
+#include "tokenizer.hpp"
 
 namespace indorerank::cli {
 namespace {
@@ -83,6 +87,9 @@ class ProgressBar {
  public:
   ProgressBar(std::string name, long long total) : name_(std::move(name)), total_(total), tty_(isatty(2)) {}
   void update(long long done, bool final = false) {
+    // A server may send more than it announced: never draw past 100%.
+    if (total_ > 0 && done > total_) total_ = done;
+    if (done < 0) done = 0;
     const auto now = std::chrono::steady_clock::now();
     if (tty_) {
       if (!final && now - last_ < std::chrono::milliseconds(100)) return;
@@ -117,6 +124,40 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_{};
 };
 
+// What a downloaded file must look like to be kept. A proxy's or captive
+// portal's HTML page, a login page, or a stale .part grown past the real file
+// must never pass for the model when the hub sends no checksum.
+Status check_file(const std::string& name, const std::string& path) {
+  const long long size = file_size(path);
+  if (size <= 0) return data_loss(path + " is empty");
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return io_error("cannot read " + path + ": " + std::strerror(errno));
+  char head[16] = {};
+  const size_t n = std::fread(head, 1, sizeof head, f);
+  std::fclose(f);
+  const std::string start(head, n);
+  const bool html = start.find('<') != std::string::npos && start.find_first_not_of(" \t\r\n") == start.find('<');
+  if (html) return data_loss(path + " is an HTML page, not " + name + " (a proxy, captive portal or login page answered?)");
+  if (name == "config.json") {
+    auto bytes = read_file(path);
+    if (!bytes.ok()) return bytes.status();
+    auto v = json::parse(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+    if (!v.ok() || !v->is_object())
+      return data_loss(path + " is not a JSON object" + (v.ok() ? std::string() : ": " + v.status().message()));
+  } else if (name == "sentencepiece.bpe.model") {
+    auto bytes = read_file(path);
+    if (!bytes.ok()) return bytes.status();
+    auto t = Tokenizer::create(std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()), 1 << 30);
+    if (!t.ok()) return Status(t.status().code(), path + ": " + t.status().message());
+  } else if (name == "model.safetensors") {
+    auto blob = map_file(path);
+    if (!blob.ok()) return blob.status();
+    auto parsed = safetensors::parse(blob.value()->data(), blob.value()->size());
+    if (!parsed.ok()) return Status(parsed.status().code(), path + ": " + parsed.status().message());
+  }
+  return ok_status();
+}
+
 struct Download {
   std::string url;
   std::string dest;
@@ -130,6 +171,7 @@ struct Attempt {
   std::string location, linked_etag, etag, error_body;
   long long total = -1;     // whole file size, when the server said
   bool restarted = false;   // the server ignored Range and sent the whole file
+  bool stale_part = false;  // the server says the file is shorter than the .part already is
   Status write_error;
   httplib::Error net_error = httplib::Error::Success;
 };
@@ -165,8 +207,13 @@ Attempt get_once(const std::string& url, const std::string& part, ProgressBar** 
       // Content-Range: bytes START-END/TOTAL
       const std::string cr = r.get_header_value("Content-Range");
       long long start = -1, end = -1, total = -1;
+      if (std::sscanf(cr.c_str(), "bytes %lld-%lld/%lld", &start, &end, &total) >= 2 && total >= 0 && total < offset) {
+        at.stale_part = true;  // a .part from another version of the file
+        return false;
+      }
       if (std::sscanf(cr.c_str(), "bytes %lld-%lld/%lld", &start, &end, &total) < 2 || start != offset) {
-        at.write_error = data_loss(name + ": server answered the range request with '" + cr + "'");
+        at.write_error = data_loss(name + ": server answered the range request for " + std::to_string(offset) +
+                                   " bytes already in " + part + " with '" + cr + "'");
         return false;
       }
       at.total = total;
@@ -244,6 +291,12 @@ Status download(const Download& d, bool* missing) {
       break;
     }
     if (!at.write_error.ok()) return at.write_error;
+    if (at.stale_part) {
+      std::fprintf(stderr, "  %s: %s is longer than the file on the server; starting over\n", d.name.c_str(),
+                   part.c_str());
+      std::remove(part.c_str());
+      continue;
+    }
     if (!linked.empty()) sha = linked;
     if (at.net_error != httplib::Error::Success && at.status == 0) {
       const std::string why = at.net_error == httplib::Error::Connection
@@ -300,6 +353,10 @@ Status download(const Download& d, bool* missing) {
                        "); the corrupted download was removed, run fetch again");
     }
   }
+  if (Status s = check_file(d.name, part); !s.ok()) {
+    std::remove(part.c_str());
+    return Status(s.code(), s.message() + " (downloaded from " + d.url + "; removed)");
+  }
   if (std::rename(part.c_str(), d.dest.c_str()) != 0)
     return io_error("cannot rename " + part + " to " + d.dest + ": " + std::strerror(errno));
   return ok_status();
@@ -348,8 +405,14 @@ int cmd_fetch(int argc, char** argv) {
     d.dest = dir + "/" + f.name;
     d.url = base + "/" + repo + "/resolve/" + encode_revision(revision) + "/" + f.name;
     if (file_size(d.dest) >= 0) {
-      std::fprintf(stderr, "  %s: already present\n", f.name);
-      continue;
+      const Status ok = check_file(f.name, d.dest);
+      if (ok.ok()) {
+        std::fprintf(stderr, "  %s: already present\n", f.name);
+        continue;
+      }
+      // A broken file from an earlier run is never taken as present.
+      std::fprintf(stderr, "  %s: the file here is not usable (%s); downloading it again\n", f.name, ok.message().c_str());
+      std::remove(d.dest.c_str());
     }
     bool missing = false;
     if (Status s = download(d, &missing); !s.ok()) return fail(s);

@@ -10,6 +10,8 @@ file under the real sha256.
 """
 import hashlib
 import http.server
+import pty
+import select
 import os
 import re
 import shutil
@@ -31,6 +33,8 @@ class Hub(http.server.ThreadingHTTPServer):
         self.log = []  # (path, Range header or None)
         self.drop_once = set()  # files whose next full body is cut in half
         self.corrupt = set()
+        self.html = set()  # files answered with a proxy's HTML page (200, no checksum)
+        self.short_total = False  # a 206 whose Content-Range total is smaller than the range start
         self.ignore_range = False
         self.lock = threading.Lock()
 
@@ -62,6 +66,14 @@ class HubHandler(http.server.BaseHTTPRequestHandler):
         path = os.path.join(hub.root, name) if name else None
         if not path or not os.path.isfile(path) or (repo == "noonnx" and name.startswith("onnx/")):
             return self.send_json_error(404)
+        if name in hub.html and not lfs:
+            body = b"<!DOCTYPE html><html><body>Proxy authentication required</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         with open(path, "rb") as f:
             data = f.read()
         sha = hashlib.sha256(data).hexdigest()
@@ -81,6 +93,14 @@ class HubHandler(http.server.BaseHTTPRequestHandler):
         etag = sha if lfs or name.endswith(".onnx") else hashlib.sha1(data).hexdigest()
         start = 0
         rng = self.headers.get("Range")
+        if rng and hub.short_total:
+            start = int(re.fullmatch(r"bytes=(\d+)-", rng).group(1))
+            self.send_response(206)
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, start, len(data)))
+            self.send_header("Content-Length", "1")
+            self.end_headers()
+            self.wfile.write(b"x")
+            return
         if rng and not hub.ignore_range:
             start = int(re.fullmatch(r"bytes=(\d+)-", rng).group(1))
             if start >= len(data):
@@ -132,6 +152,8 @@ class Fetch(unittest.TestCase):
             self.hub.log.clear()
             self.hub.drop_once.clear()
             self.hub.corrupt.clear()
+            self.hub.html.clear()
+            self.hub.short_total = False
             self.hub.ignore_range = False
 
     def fetch(self, *args, env_url=None):
@@ -226,6 +248,64 @@ class Fetch(unittest.TestCase):
         self.hub.corrupt.clear()
         r = self.fetch("test/tiny", "--dir", d, "--base-url", self.hub.url)
         self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assert_complete(d)
+
+    def test_html_page_is_never_taken_for_a_model(self):
+        """A proxy's HTML page where the model should be (no checksum from the hub) is refused and removed."""
+        for name in ["model.safetensors", "sentencepiece.bpe.model", "config.json"]:
+            with self.subTest(name=name):
+                d = self.new_dir("html-" + name)
+                self.hub.html = {name}
+                r = self.fetch("test/noonnx", "--dir", d, "--base-url", self.hub.url)
+                self.assertEqual(r.returncode, 1)
+                err = r.stderr.decode()
+                self.assertIn(os.path.join(d, name), err)  # the file is named
+                self.assertIn("HTML page", err)
+                self.assertFalse(os.path.exists(os.path.join(d, name)))
+                self.assertFalse(os.path.exists(os.path.join(d, name + ".part")))
+                # Against a good hub the next run completes; nothing broken was kept as "present".
+                self.hub.html = set()
+                r = self.fetch("test/noonnx", "--dir", d, "--base-url", self.hub.url)
+                self.assertEqual(r.returncode, 0, r.stderr.decode())
+                self.assert_complete(d, onnx=False)
+
+    def test_broken_file_already_present_is_fetched_again(self):
+        d = self.new_dir("broken-present")
+        os.makedirs(d)
+        with open(os.path.join(d, "model.safetensors"), "wb") as f:
+            f.write(b"\x10\x00\x00\x00\x00\x00\x00\x00{\"a\": 1}\n      ")  # an earlier run's leftovers
+        r = self.fetch("test/tiny", "--dir", d, "--base-url", self.hub.url)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertIn(b"model.safetensors: the file here is not usable", r.stderr)
+        self.assert_complete(d)
+
+    def test_stale_part_longer_than_the_file_starts_over_on_a_terminal(self):
+        """A 206 whose total is below the .part's size: start over (the progress bar on a tty must not fail)."""
+        d = self.new_dir("stale-part")
+        os.makedirs(d)
+        size = os.path.getsize(os.path.join(FIXTURES, "tiny", "model.safetensors"))
+        with open(os.path.join(d, "model.safetensors.part"), "wb") as f:
+            f.write(b"\0" * (size + 5000))
+        self.hub.short_total = True
+        master, slave = pty.openpty()
+        try:
+            env = dict(os.environ, INDORERANK_HUB_URL="http://127.0.0.1:9")
+            r = subprocess.run([CLI, "fetch", "test/tiny", "--dir", d, "--base-url", self.hub.url],
+                               stdout=subprocess.PIPE, stderr=slave, env=env, timeout=300)
+        finally:
+            os.close(slave)
+            tty_text = b""
+            while select.select([master], [], [], 0.2)[0]:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                tty_text += chunk
+            os.close(master)
+        self.assertEqual(r.returncode, 0, tty_text.decode(errors="replace"))
+        self.assertIn(b"longer than the file on the server", tty_text)
         self.assert_complete(d)
 
     def test_unknown_repo_is_a_clear_404(self):
