@@ -65,11 +65,15 @@ export function checkLoadArgs(source, options) {
 /** Splits passages into texts, checking every element. */
 export function passageTexts(passages) {
   if (!Array.isArray(passages)) throw new TypeError(`passages must be an array (got ${typeName(passages)})`);
-  return passages.map((p, i) => {
-    if (typeof p === 'string') return p;
-    if (p !== null && typeof p === 'object' && typeof p.text === 'string') return p.text;
-    throw new TypeError(`passages[${i}] must be a string or an object with a string 'text' (got ${typeName(p)})`);
-  });
+  // An index loop, not map(): map() skips the holes of a sparse array.
+  const texts = new Array(passages.length);
+  for (let i = 0; i < passages.length; ++i) {
+    const p = passages[i];
+    if (typeof p === 'string') texts[i] = p;
+    else if (p !== null && typeof p === 'object' && typeof p.text === 'string') texts[i] = p.text;
+    else throw new TypeError(`passages[${i}] must be a string or an object with a string 'text' (got ${typeName(p)})`);
+  }
+  return texts;
 }
 
 export function checkRerankArgs(query, passages, options) {

@@ -1,16 +1,25 @@
 // Sources as streams of chunks: one buffer, a ReadableStream, progress, and
 // reading a whole source into memory.
+import { IndorerankError } from './errors.js';
 
 /** @param {Uint8Array} bytes */
 export async function* single(bytes) { yield bytes; }
 
+/** The chunks of a ReadableStream; a stream that errors rejects with IndorerankError 'fetch_failed'. */
 export async function* fromStream(stream) {
   const reader = stream.getReader();
   try {
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
+      let step;
+      try {
+        step = await reader.read();
+      } catch (e) {
+        const err = new IndorerankError(`reading the model failed: ${e?.message ?? String(e)}`, 'fetch_failed');
+        err.cause = e;
+        throw err;
+      }
+      if (step.done) return;
+      yield step.value;
     }
   } finally {
     reader.releaseLock();

@@ -34,6 +34,22 @@ test('missing files and failed downloads say which', async (t) => {
   await assert.rejects(Reranker.load('http://127.0.0.1:1/x'), { code: 'fetch_failed', message: /127\.0\.0\.1:1/ });
 });
 
+test('a model stream that fails midway rejects with fetch_failed, not the raw error', async () => {
+  const bytes = readFileSync(TINY);
+  const failing = () => new ReadableStream({
+    start(c) { c.enqueue(new Uint8Array(bytes.subarray(0, 4096))); },
+    pull(c) { c.error(new Error('socket hang up')); },
+  });
+  for (const source of [new Response(failing()), new Response(failing(), { headers: { 'Content-Length': String(bytes.byteLength) } })]) {
+    await assert.rejects(Reranker.load(source), (e) => {
+      assert.ok(e instanceof IndorerankError, String(e));
+      assert.equal(e.code, 'fetch_failed');
+      assert.match(e.message, /socket hang up/);
+      return true;
+    });
+  }
+});
+
 test('a memory limit too small for one pair names the minimum', async () => {
   await assert.rejects(Reranker.load(TINY, { memoryLimit: 1000 }), (e) => {
     assert.equal(e.code, 'resource_exhausted');
@@ -57,6 +73,8 @@ test('wrong argument types reject with TypeError, and the reranker keeps working
     [QUERY, 'one passage', {}, /passages must be an array \(got string\)/],
     [QUERY, [PASSAGES[0], 7], {}, /passages\[1\] must be a string or an object with a string 'text' \(got number\)/],
     [QUERY, [{ id: 1 }], {}, /passages\[0\]/],
+    // eslint-disable-next-line no-sparse-arrays
+    [QUERY, [PASSAGES[0], , PASSAGES[1]], {}, /passages\[1\] must be a string .* \(got undefined\)/],
     [QUERY, PASSAGES, { topK: -1 }, /topK/],
     [QUERY, PASSAGES, { returnDocuments: 'yes' }, /returnDocuments must be a boolean/],
     [QUERY, PASSAGES, 'fast', /options must be an object/],
