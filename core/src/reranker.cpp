@@ -51,7 +51,7 @@ std::vector<std::string> available_kernels() {
   return out;
 }
 
-struct __attribute__((visibility("hidden"))) Reranker::Impl {
+struct Reranker::Impl {
   std::unique_ptr<ModelWeights> weights;
   std::unique_ptr<Tokenizer> tokenizer;
   const kernels::KernelTable* kernel = nullptr;

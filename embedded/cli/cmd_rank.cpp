@@ -45,17 +45,8 @@ int cmd_rank(int argc, char** argv) {
   if (a.has("json")) {
     json::Value out = json::Value::object();
     json::Value arr = json::Value::array();
-    for (const auto& r : results.value()) {
-      json::Value o = json::Value::object();
-      o.set("index", json::Value::number(static_cast<double>(r.index)));
-      o.set("id", passages.value()[r.index].id);
-      o.set("score", json::Value::single(r.score));
-      o.set("logit", json::Value::single(r.logit));
-      o.set("truncated", json::Value::boolean(r.truncated));
-      if (ro.chunk_long_passages) o.set("chunks", json::Value::number(r.chunks));
-      if (ro.return_documents) o.set("document", json::Value::string(r.document));
-      arr.push_back(std::move(o));
-    }
+    for (const auto& r : results.value())
+      arr.push_back(result_json(r, passages.value()[r.index], ro.chunk_long_passages, ro.return_documents));
     out.set("results", std::move(arr));
     out.set("took_ms", json::Value::single(static_cast<float>(ms)));
     std::printf("%s\n", json::dump(out).c_str());

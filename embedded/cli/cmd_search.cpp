@@ -91,28 +91,33 @@ int cmd_search(int argc, char** argv) {
   if (a.has("json")) {
     json::Value arr = json::Value::array();
     for (const auto& row : rows) {
-      json::Value o = json::Value::object();
-      o.set("id", c.passages[row.passage].id);
-      o.set("index", json::Value::number(static_cast<double>(row.passage)));
+      const Passage& p = c.passages[row.passage];
+      json::Value o;
+      if (row.reranked) {
+        // The shared result object, its index being the passage's line in the corpus.
+        Result r = *row.reranked;
+        r.index = row.passage;
+        o = result_json(r, p, a.has("chunk"), a.has("return-documents"));
+      } else {
+        o = json::Value::object();
+        o.set("index", json::Value::number(static_cast<double>(row.passage)));
+        o.set("id", p.id);
+        if (a.has("return-documents")) o.set("document", json::Value::string(p.text));
+        if (p.has_meta) o.set("meta", p.meta);
+      }
       o.set("bm25_rank", json::Value::number(static_cast<double>(row.bm25_rank)));
       o.set("bm25_score", json::Value::number(row.bm25_score));
-      if (row.reranked) {
-        o.set("score", json::Value::single(row.reranked->score));
-        o.set("logit", json::Value::single(row.reranked->logit));
-        o.set("truncated", json::Value::boolean(row.reranked->truncated));
-        if (a.has("chunk")) o.set("chunks", json::Value::number(row.reranked->chunks));
-      }
-      if (a.has("return-documents")) o.set("document", json::Value::string(c.passages[row.passage].text));
       arr.push_back(std::move(o));
     }
-    json::Value took = json::Value::object();
-    took.set("index", json::Value::single(static_cast<float>(index_ms)));
-    took.set("bm25", json::Value::single(static_cast<float>(bm25_ms)));
-    if (rerank) took.set("rerank", json::Value::single(static_cast<float>(rerank_ms)));
+    json::Value timings = json::Value::object();
+    timings.set("index", json::Value::single(static_cast<float>(index_ms)));
+    timings.set("bm25", json::Value::single(static_cast<float>(bm25_ms)));
+    if (rerank) timings.set("rerank", json::Value::single(static_cast<float>(rerank_ms)));
     json::Value out = json::Value::object();
     out.set("results", std::move(arr));
     out.set("candidates", json::Value::number(static_cast<double>(hits.size())));
-    out.set("took_ms", std::move(took));
+    out.set("took_ms", json::Value::single(static_cast<float>(index_ms + bm25_ms + (rerank ? rerank_ms : 0))));
+    out.set("timings_ms", std::move(timings));
     std::printf("%s\n", json::dump(out).c_str());
   } else {
     int rank = 1;

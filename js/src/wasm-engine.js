@@ -64,6 +64,26 @@ export async function createWasmEngine(platform, source, options) {
   return new WasmEngine(mod, handle, choice);
 }
 
+// What one rerank call may put into the module's memory (see rerank()).
+const GROUP_BYTES = 64 * 1048576;
+const MAX_PASSAGE_BYTES = 256 * 1048576;
+
+/** UTF-8 length of a JS string (lone surrogates count as U+FFFD, 3 bytes). */
+function utf8Length(s) {
+  let n = s.length;
+  for (let i = 0; i < s.length; ++i) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) { n += 1; continue; }
+    if (c >= 0xD800 && c <= 0xDBFF && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xDC00 && d <= 0xDFFF) { n += 2; ++i; continue; }  // 4 bytes for 2 code units
+    }
+    n += 2;
+  }
+  return n;
+}
+
 class WasmEngine {
   constructor(mod, handle, choice) {
     this.mod = mod;
@@ -87,7 +107,33 @@ class WasmEngine {
     }
   }
 
-  rerank(query, texts, opts) { return this.call(() => this.handle.rerank(query, texts, opts)); }
+  // Passages go into the module's memory for the call. Calls carry at most
+  // GROUP_BYTES of them each, so a call's memory is bounded whatever the
+  // input; scores do not depend on the batch, so merging the groups' results
+  // (stable by logit, then index, as the core sorts) gives the same answer.
+  rerank(query, texts, opts) {
+    let total = 0;
+    const sizes = texts.map((t, i) => {
+      const n = t.length < 65536 ? 3 * t.length : utf8Length(t);  // short ones: an upper bound is enough
+      if (n > MAX_PASSAGE_BYTES) {
+        throw new IndorerankError(`passages[${i}] is ${(n / 1048576).toFixed(0)} MiB; the WebAssembly engine takes ` +
+          `passages up to ${MAX_PASSAGE_BYTES / 1048576} MiB`, 'resource_exhausted');
+      }
+      total += n;
+      return n;
+    });
+    if (total <= GROUP_BYTES) return this.call(() => this.handle.rerank(query, texts, opts));
+    const all = [];
+    for (let start = 0; start < texts.length;) {
+      let end = start, bytes = 0;
+      while (end < texts.length && (end === start || bytes + sizes[end] <= GROUP_BYTES)) bytes += sizes[end++];
+      const part = this.call(() => this.handle.rerank(query, texts.slice(start, end), { ...opts, topK: 0 }));
+      for (const r of part) all.push({ ...r, index: r.index + start });
+      start = end;
+    }
+    all.sort((a, b) => b.logit - a.logit || a.index - b.index);
+    return opts.topK > 0 ? all.slice(0, opts.topK) : all;
+  }
   tokenize(query, passage) { return this.call(() => this.handle.tokenize(query, passage)); }
   scoreIds(sequences) { return this.call(() => this.handle.scoreIds(sequences)); }
 

@@ -52,6 +52,27 @@ class Cli(unittest.TestCase):
         self.assertEqual([x["truncated"] for x in res if x["index"] == 3], [True])
         self.assertTrue(all(not x["truncated"] for x in res if x["index"] != 3))
 
+    def test_meta_is_kept_in_rank_and_search(self):
+        """One result object everywhere (README, "Results"): a passage's meta comes back as given."""
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "p.jsonl")
+            with open(path, "w") as f:
+                f.write(json.dumps({"id": "a", "text": "Harga beras naik", "meta": {"src": "x", "n": [1, 2]}}) + "\n")
+                f.write(json.dumps({"id": "b", "text": "Jakarta ibu kota"}) + "\n")
+            r = run("rank", "-m", self.model, "-q", "beras", "--passages", path, "--json")
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            res = {x["id"]: x for x in json.loads(r.stdout)["results"]}
+            self.assertEqual(res["a"]["meta"], {"src": "x", "n": [1, 2]})
+            self.assertNotIn("meta", res["b"])
+            r = run("search", "--corpus", path, "-q", "beras", "-m", self.model, "--json")
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            out = json.loads(r.stdout)
+            self.assertEqual(out["results"][0]["meta"], {"src": "x", "n": [1, 2]})
+            self.assertEqual(set(out["results"][0]) - {"meta", "bm25_rank", "bm25_score"},
+                             {"index", "id", "score", "logit", "truncated"})
+            self.assertIsInstance(out["took_ms"], float)
+            self.assertEqual(set(out["timings_ms"]), {"index", "bm25", "rerank"})
+
     def test_chunking_long_passages(self):
         res = self.rank_json("--max-length", "64", "--chunk", "--chunk-overlap", "8")["results"]
         by_index = {x["index"]: x for x in res}

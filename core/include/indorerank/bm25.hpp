@@ -103,7 +103,7 @@ class Bm25Index {
   static StatusOr<Bm25Index> deserialize(const uint8_t* data, size_t size);
 
  private:
-  struct Impl;
+  struct INDORERANK_HIDDEN Impl;  // engine internals, not exported
   std::unique_ptr<Impl> impl_;
 };
 

@@ -9,9 +9,11 @@
 #if defined(__GNUC__) || defined(__clang__)
 #define INDORERANK_API_BEGIN _Pragma("GCC visibility push(default)")
 #define INDORERANK_API_END _Pragma("GCC visibility pop")
+#define INDORERANK_HIDDEN __attribute__((visibility("hidden")))
 #else
 #define INDORERANK_API_BEGIN
 #define INDORERANK_API_END
+#define INDORERANK_HIDDEN
 #endif
 
 #endif /* INDORERANK_EXPORT_H_ */

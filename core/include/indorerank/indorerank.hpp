@@ -142,7 +142,7 @@ class Reranker {
 
   Info info() const;
 
-  struct Impl;
+  struct INDORERANK_HIDDEN Impl;  // engine internals, not exported
 
  private:
   explicit Reranker(std::unique_ptr<Impl> impl);

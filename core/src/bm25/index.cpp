@@ -13,7 +13,7 @@
 
 namespace indorerank {
 
-struct __attribute__((visibility("hidden"))) Bm25Index::Impl {
+struct Bm25Index::Impl {
   struct Posting {
     uint32_t slot;
     uint32_t tf;
