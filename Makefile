@@ -111,11 +111,13 @@ tsan: setup
 	cd $(BUILD)/tsan && TSAN_OPTIONS=halt_on_error=1 INDORERANK_SANITIZED=1 ctest --output-on-failure -j $(JOBS) \
 	  -R 'core\.(api|batch_invariance)|cli\.serve'
 
-# libFuzzer (clang, ASan + UBSan) on the JSON, safetensors and UTF-8 readers.
+# libFuzzer (clang, ASan + UBSan) on the JSON, safetensors, UTF-8, BM25, rerank
+# request and tokenizer entry points.
 FUZZ_RUNS ?= 1000000
 FUZZ_SEED ?= 1
-fuzz: setup
-	bash tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_RUNS) $(FUZZ_SEED)
+fuzz: native
+	test -f $(FIXTURES)/tiny/sentencepiece.bpe.model || (cd $(BUILD)/native && ctest -R '^fixture\.tiny$$' --output-on-failure)
+	bash tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_RUNS) $(FUZZ_SEED) $(FIXTURES)/tiny/sentencepiece.bpe.model
 
 # The full mMiniLMv2-L12-H384 shape fixture, converted (generated, never committed).
 fixtures-full: native

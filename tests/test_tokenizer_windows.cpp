@@ -1,6 +1,7 @@
 // Long texts are tokenized only as far as max_length can use (tokenizer.hpp):
 // the ids and truncation flags equal those of tokenizing each text whole, on
 // 10,000 random long texts, and a 100 MB passage costs little time and memory.
+// (tests/fuzz/fuzz_tokenizer.cpp checks the same on the fuzzer's inputs.)
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -86,13 +87,13 @@ size_t proc_status_kb(const char* field) {
 
 }  // namespace
 
-TEST_CASE("windowed tokenization gives the ids of the whole text", "[tokenizer]") {
+TEST_CASE("tokenizing by prefixes gives the ids of the whole text", "[tokenizer]") {
   const std::string proto = tiny_proto();
-  // Windows of 256 bytes make 1-5 KB texts cross many of them.
-  auto windowed = Tokenizer::create(proto, 1 << 20, 256);
-  REQUIRE(windowed.ok());
-  const Tokenizer& t = *windowed.value();
-  REQUIRE(t.reads_windows());
+  // Small budgets start from 256-byte prefixes, so 1-5 KB texts take several rounds.
+  auto prefixed = Tokenizer::create(proto, 1 << 20);
+  REQUIRE(prefixed.ok());
+  const Tokenizer& t = *prefixed.value();
+  REQUIRE(t.reads_prefixes());
   std::mt19937 rng(20261201);
   const int kMaxLengths[] = {8, 9, 16, 33, 64, 128, 257};  // odd budgets too (9 - 4 = 5, 33 - 4 = 29)
   int truncated = 0, both_long = 0;
@@ -158,6 +159,7 @@ TEST_CASE("a 100 MB passage is tokenized in little time and memory", "[tokenizer
   // Characters the vocabulary lacks merge into one <unk> (the tiny fixture has
   // no CJK), so such a run gives too few tokens to cut: up to 256 KiB it is
   // read whole, past that it is refused with a clear error, not swallowed.
+  // So is a text that is mostly spaces.
   for (const char* unit : {"\xE1\x8E\xA0", "\xE6\x9D\xB1"}) {
     std::string unknown;
     while (unknown.size() < (200 << 10)) unknown += unit;
@@ -168,6 +170,10 @@ TEST_CASE("a 100 MB passage is tokenized in little time and memory", "[tokenizer
     auto u = tok.value()->encode_pair(query, unknown, 256);
     REQUIRE(!u.ok());
     REQUIRE(u.status().code() == StatusCode::kResourceExhausted);
-    REQUIRE(u.status().message().find("without a space") != std::string::npos);
+    REQUIRE(u.status().message().find("give only") != std::string::npos);
   }
+  std::string spaces(4 << 20, ' ');
+  spaces += "harga beras";
+  auto sp = tok.value()->encode_pair(query, spaces, 256);
+  REQUIRE(sp.status().code() == StatusCode::kResourceExhausted);
 }

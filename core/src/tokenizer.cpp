@@ -31,9 +31,9 @@ Tokenizer::Tokenizer() : sp_(std::make_unique<sentencepiece::SentencePieceProces
 Tokenizer::~Tokenizer() = default;
 
 StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::create(std::string_view model_proto, int vocab_size,
-                                                       size_t window_bytes) {
+                                                       size_t prefix_limit) {
   std::unique_ptr<Tokenizer> t(new Tokenizer());
-  t->window_bytes_ = std::max<size_t>(window_bytes, 16);
+  t->prefix_limit_ = std::max<size_t>(prefix_limit, 1024);
   const auto st = t->sp_->LoadFromSerializedProto(model_proto);
   if (!st.ok()) return data_loss(std::string("the sentencepiece model cannot be loaded: ") + st.ToString());
   const int pieces = t->sp_->GetPieceSize();
@@ -41,17 +41,12 @@ StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::create(std::string_view model_pr
   if (pieces + 1 > vocab_size)
     return data_loss("the sentencepiece model has " + std::to_string(pieces) + " pieces but the embedding table only " +
                      std::to_string(vocab_size) + " rows");
-  // May long texts be read window by window (tokenizer.hpp)?
+  // May long texts be read by prefixes (tokenizer.hpp)?
   const std::string kMeta = "\xE2\x96\x81";  // U+2581, sentencepiece's space
-  size_t longest = 1;
   bool meta_inside = false;
   for (int i = 0; i < pieces; ++i) {
     if (t->sp_->IsUnknown(i) || t->sp_->IsControl(i)) continue;
-    const std::string& piece = t->sp_->IdToPiece(i);
-    size_t chars = 0;
-    for (const unsigned char c : piece) chars += (c & 0xC0) != 0x80;
-    longest = std::max(longest, chars);
-    meta_inside = meta_inside || piece.find(kMeta, 1) != std::string::npos;
+    meta_inside = meta_inside || t->sp_->IdToPiece(i).find(kMeta, 1) != std::string::npos;
   }
   const bool meta_is_piece = !t->sp_->IsUnknown(t->sp_->PieceToId(kMeta));
   bool edges_dropped = true;
@@ -65,8 +60,7 @@ StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::create(std::string_view model_pr
     l.insert(l.end(), r.begin(), r.end());
     edges_dropped = edges_dropped && l == whole;
   }
-  t->windowed_ = !meta_inside && meta_is_piece && edges_dropped;
-  t->longest_piece_chars_ = longest;
+  t->prefixes_ = !meta_inside && meta_is_piece && edges_dropped;
   return t;
 }
 
@@ -85,11 +79,6 @@ Status Tokenizer::encode(std::string_view text, std::vector<int32_t>* ids) const
 
 namespace {
 
-// A run without a space that cannot be cut (see encode_leading) is given to
-// sentencepiece whole only up to this size: such runs cost it about 50 bytes
-// and superlinear time per byte (256 KiB: 12 MB, 0.35 s; 900 KiB: 40 MB, 5.8 s).
-constexpr size_t kMaxRunBytes = 256 << 10;
-
 bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
 }  // namespace
@@ -99,59 +88,51 @@ Status Tokenizer::encode_leading(std::string_view text, size_t need, std::vector
   ids->clear();
   *count = 0;
   *complete = true;
-  if (!windowed_ || text.size() <= window_bytes_) {
+  if (need == SIZE_MAX) {  // counting: the whole text, within bounds
+    if (text.size() > 4 * prefix_limit_)
+      return resource_exhausted("a text of " + std::to_string(text.size()) + " bytes is too long to count its tokens (" +
+                                std::to_string(4 * prefix_limit_) + " at most)");
+    INDORERANK_RETURN_IF_ERROR(encode(text, ids));
+    *count = ids->size();
+    ids->clear();
+    return ok_status();
+  }
+  // Growing prefixes from the start of the text: sentencepiece's best
+  // segmentation of a prefix that ends just before a space is the whole
+  // text's up to there (tokenizer.hpp); windows from the middle would not be.
+  if (!prefixes_) {
     INDORERANK_RETURN_IF_ERROR(encode(text, ids));
     *count = ids->size();
     return ok_status();
   }
-  const bool counting = need == SIZE_MAX;  // keep only the count, not the ids
-  // A run without spaces is cut after enough characters for `need` tokens
-  // twice over (a piece has at most longest_piece_chars_ characters).
-  const size_t cut_chars = counting ? SIZE_MAX : 2 * (need + 2) * longest_piece_chars_;
-  std::vector<int32_t> part;
-  for (size_t pos = 0; pos < text.size();) {
-    size_t end = std::min(text.size(), pos + window_bytes_);
-    size_t run_end = 0;  // set when `end` falls inside a run without spaces
-    if (end < text.size()) {
-      const size_t space = text.rfind(' ', end);
-      if (space != std::string_view::npos && space > pos) {
-        end = space;  // just before a space
-      } else {
-        // A run longer than a window: read to its end when that comes within
-        // cut_chars characters, else cut it at a character boundary.
-        const size_t next = std::min(text.find(' ', pos + 1), text.size());
-        size_t chars = 0;
-        end = pos;
-        while (end < next && chars < cut_chars) chars += !is_continuation(text[end++]);
-        while (end < next && is_continuation(text[end])) ++end;
-        if (end < next) run_end = next;
-        if (end - pos > kMaxRunBytes)
-          return resource_exhausted("a run of " + std::to_string(next - pos) +
-                                    " bytes without a space is too long to tokenize");
-      }
+  for (size_t want = std::max<size_t>(256, 8 * (need + 1));; want = std::min(2 * want, prefix_limit_)) {
+    if (want >= text.size()) {  // the whole text, no longer than prefix_limit_
+      INDORERANK_RETURN_IF_ERROR(encode(text, ids));
+      *count = ids->size();
+      return ok_status();
     }
-    INDORERANK_RETURN_IF_ERROR(encode(text.substr(pos, end - pos), &part));
-    if (run_end && part.size() <= need) {
-      // Characters sentencepiece does not know merge into one <unk>, so the
-      // cut run gave too few tokens to stop there: read the run whole.
-      if (run_end - pos > kMaxRunBytes)
-        return resource_exhausted("a run of " + std::to_string(run_end - pos) +
-                                  " bytes without a space gives too few tokens to cut and is too long to tokenize whole");
-      end = run_end;
-      run_end = 0;
-      INDORERANK_RETURN_IF_ERROR(encode(text.substr(pos, end - pos), &part));
+    // Just before the first space at or after `want`. A run without a space
+    // that goes on past prefix_limit_ is cut inside, at a character boundary:
+    // the one place where ties between equally likely segmentations may
+    // resolve otherwise than with the whole run read.
+    size_t cut = text.find(' ', want);
+    if (cut == std::string_view::npos || cut > prefix_limit_) {
+      cut = std::max(want, prefix_limit_);
+      if (cut >= text.size()) continue;  // the rest fits: read it whole
+      while (cut > want && is_continuation(text[cut])) --cut;
     }
-    *count += part.size();
-    if (!counting) {
-      ids->insert(ids->end(), part.begin(), part.end());
-      if (ids->size() > need) {
-        *complete = false;
-        return ok_status();
-      }
+    INDORERANK_RETURN_IF_ERROR(encode(text.substr(0, cut), ids));
+    *count = ids->size();
+    if (ids->size() > need) {
+      *complete = false;
+      return ok_status();
     }
-    pos = end;
+    if (cut >= prefix_limit_)
+      return resource_exhausted("the first " + std::to_string(cut) + " bytes of a " + std::to_string(text.size()) +
+                                "-byte text give only " + std::to_string(ids->size()) +
+                                " tokens (mostly spaces or characters the vocabulary lacks); it is too long to read whole");
+    want = cut;  // doubled by the loop
   }
-  return ok_status();
 }
 
 namespace {

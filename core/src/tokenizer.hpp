@@ -5,18 +5,23 @@
 //   truncation: tokenizers' `longest_first` rule (see truncate_longest_first).
 //
 // A pair uses at most max_length tokens, so encode_pair() reads only as much
-// of each text as can matter: text is fed to sentencepiece a window of
-// kWindowBytes at a time, cut just before a space, and reading stops once a
-// side has more tokens than the budget. Cutting before a space gives the ids
-// the whole text gives when no piece spans a space (every "▁" in the
-// vocabulary is a piece's first character, and "▁" is a piece itself, so
-// unknown characters never merge across it) and the normalizer drops the
-// spaces at a window's edges as it drops repeated ones: create() checks both,
-// and without them every text is tokenized whole. A run of more than
-// kWindowBytes without a space is cut inside, at a character boundary, after
-// enough characters for more tokens than any budget; sentencepiece's BPE is
-// not provably local there, so that case is checked by tests (tokenizer
-// tests: 10,000 random long texts equal to whole-text tokenization).
+// of each text as can matter: sentencepiece is given growing prefixes of the
+// text (doubling from about 8 bytes per token needed), each ending just before
+// a space, until a side has more tokens than the budget. Such a prefix has the
+// ids the whole text has up to there: no piece of the vocabulary spans a space
+// (every "▁" in it is a piece's first character, and "▁" is a piece itself, so
+// unknown characters never merge across one), the normalizer treats the text
+// before a space alike however it goes on, and the segmentation of text before
+// a boundary that every segmentation shares is decided by that text alone
+// (sentencepiece's unigram and BPE searches both run from the left). create()
+// checks the vocabulary and the normalizer; without those properties texts
+// are read whole. Prefixes stop at kPrefixLimit bytes: a run without a space
+// past it is cut inside (there, ties between equally likely segmentations may
+// resolve otherwise than with the whole run read), and a text whose first
+// kPrefixLimit bytes give too few tokens (spaces, unknown characters) is
+// refused with resource_exhausted. Windows taken from the middle of a text
+// would not be exact: unigram ties are broken by rounding of the score summed
+// from the start of the text.
 #pragma once
 
 #include <cstdint>
@@ -42,15 +47,15 @@ void truncate_longest_first(size_t* a, size_t* b, size_t budget);
 
 class Tokenizer {
  public:
-  /// The text sentencepiece is given at once when reads_windows() (a run
-  /// without spaces can take up to 8 x (max_length + 2) x the longest piece's
-  /// characters): it bounds the tokenizer's working memory whatever the text's length.
-  static constexpr size_t kWindowBytes = 32 << 10;
+  /// The most text sentencepiece is given for one side of a pair when
+  /// reads_prefixes(): it bounds the tokenizer's working memory (about 12 MB
+  /// at worst, for characters the vocabulary lacks) whatever the text's length.
+  static constexpr size_t kPrefixLimit = 256 << 10;
   /// `model_proto` is a serialized sentencepiece ModelProto. Fails when the
-  /// model is invalid or would emit ids >= vocab_size. `window_bytes` is for
-  /// tests that exercise the windows on small texts.
+  /// model is invalid or would emit ids >= vocab_size. `prefix_limit` is for
+  /// tests that exercise the limit on small texts.
   static StatusOr<std::unique_ptr<Tokenizer>> create(std::string_view model_proto, int vocab_size,
-                                                     size_t window_bytes = kWindowBytes);
+                                                     size_t prefix_limit = kPrefixLimit);
   ~Tokenizer();
 
   /// XLM-R ids of one text, without special tokens.
@@ -63,23 +68,23 @@ class Tokenizer {
   StatusOr<std::vector<Encoding>> encode_pair_chunks(std::string_view query, std::string_view passage, int max_length,
                                                      int overlap) const;
   int piece_count() const;
-  /// True when long texts are read window by window (see above).
-  bool reads_windows() const { return windowed_; }
+  /// True when long texts are read by prefixes (see above).
+  bool reads_prefixes() const { return prefixes_; }
 
  private:
   Tokenizer();
   /// The leading ids of `text`: all of them (*complete = true), or more than
   /// `need` of them whose first `need` equal encode(text)'s. need == SIZE_MAX
-  /// only counts: *count gets the number of ids of the whole text, `ids` stays empty.
+  /// only counts (texts up to 4 x kPrefixLimit): *count gets the number of
+  /// ids of the whole text, `ids` stays empty.
   Status encode_leading(std::string_view text, size_t need, std::vector<int32_t>* ids, size_t* count,
                         bool* complete) const;
   /// Leading ids of both sides and how many of each to keep.
   Status encode_sides(std::string_view query, std::string_view passage, size_t budget, bool whole_passage,
                       std::vector<int32_t>* q, std::vector<int32_t>* p, size_t* q_keep, size_t* p_keep) const;
   std::unique_ptr<sentencepiece::SentencePieceProcessor> sp_;
-  bool windowed_ = false;
-  size_t window_bytes_ = kWindowBytes;
-  size_t longest_piece_chars_ = 1;
+  bool prefixes_ = false;
+  size_t prefix_limit_ = kPrefixLimit;
 };
 
 }  // namespace indorerank

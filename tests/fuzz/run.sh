@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan) and runs each one.
-#   tests/fuzz/run.sh OUT_DIR [RUNS] [SEED]
+#   tests/fuzz/run.sh OUT_DIR [RUNS] [SEED] [SPM]
+# SPM: the sentencepiece model fuzz_tokenizer uses (the tiny fixture's).
 # With a fixed seed and run count the exploration is the same every time, so
 # `make test` cannot fail by chance; pass another SEED (or RUNS) to explore more.
 set -euo pipefail
 out=$1
 runs=${2:-1000000}
 seed=${3:-1}
+export INDORERANK_FUZZ_SPM=${4:-build/native/fixtures/tiny/sentencepiece.bpe.model}
+[ -f "$INDORERANK_FUZZ_SPM" ] || { echo "fuzz: no sentencepiece model at $INDORERANK_FUZZ_SPM (make native first)" >&2; exit 1; }
+INDORERANK_FUZZ_SPM=$(cd "$(dirname "$INDORERANK_FUZZ_SPM")" && pwd)/$(basename "$INDORERANK_FUZZ_SPM")
 src=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$out"
 flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$src/core/src" -I"$src/core/include")
@@ -21,7 +25,8 @@ build fuzz_bm25 "$src/core/src/bm25/analyze.cpp" "$src/core/src/bm25/index.cpp" 
   "$src/core/src/utf8.cpp" -lstemmer
 build fuzz_rerank_request -I"$src/embedded/cli" "$src/embedded/cli/rerank_api.cpp" "$src/core/src/json.cpp" \
   "$src/core/src/utf8.cpp"
-for t in fuzz_json fuzz_safetensors fuzz_utf8 fuzz_bm25 fuzz_rerank_request; do
+build fuzz_tokenizer "$src/core/src/tokenizer.cpp" "$src/core/src/utf8.cpp" -lsentencepiece
+for t in fuzz_json fuzz_safetensors fuzz_utf8 fuzz_bm25 fuzz_rerank_request fuzz_tokenizer; do
   # Inputs that once crashed a target are replayed first (tests/fuzz/regressions/<target>/).
   if [ -d "$src/tests/fuzz/regressions/$t" ]; then
     echo "fuzz: $t, replaying $(ls "$src/tests/fuzz/regressions/$t" | wc -l) regression inputs"
