@@ -16,6 +16,8 @@ import threading
 import time
 import unittest
 
+import serve_process
+
 CLI = FIXTURES = None
 MAX_BODY = 65536
 MAX_DOCS = 20
@@ -32,17 +34,9 @@ DOCS = [
 
 
 def start_server(*extra):
-    proc = subprocess.Popen(
-        [CLI, "serve", "-m", os.path.join(FIXTURES, "tiny.int8.safetensors"), "--host", "127.0.0.1", "--port", "0",
-         "--max-length", "64", "--max-body-bytes", str(MAX_BODY), "--max-documents", str(MAX_DOCS),
-         "--max-document-chars", str(MAX_CHARS), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    line = proc.stdout.readline().decode()
-    m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-    if not m:
-        proc.kill()
-        raise RuntimeError("no startup line: %r %r" % (line, proc.stderr.read()))
-    return proc, int(m.group(1))
+    return serve_process.start(CLI, os.path.join(FIXTURES, "tiny.int8.safetensors"), "--host", "127.0.0.1",
+                               "--max-length", "64", "--max-body-bytes", str(MAX_BODY), "--max-documents",
+                               str(MAX_DOCS), "--max-document-chars", str(MAX_CHARS), *extra)
 
 
 class Server(unittest.TestCase):
@@ -52,11 +46,7 @@ class Server(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if cls.proc.poll() is None:
-            cls.proc.send_signal(signal.SIGTERM)
-            cls.proc.wait(timeout=30)
-        cls.proc.stdout.close()
-        cls.proc.stderr.close()
+        serve_process.stop(cls.proc)
 
     def request(self, method, path, body=None, headers=None, raw=False):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)

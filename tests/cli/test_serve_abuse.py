@@ -10,13 +10,13 @@ import json
 import os
 import re
 import select
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 import unittest
+
+import serve_process
 
 CLI = FIXTURES = None
 # Under ASan/TSan (make asan, make tsan) the flows are the same but shadow memory
@@ -30,24 +30,8 @@ NORMAL = json.dumps({"query": "harga beras", "documents": DOCS}).encode()
 
 
 def start_server(*extra):
-    proc = subprocess.Popen(
-        [CLI, "serve", "-m", os.path.join(FIXTURES, "tiny.int8.safetensors"), "--port", "0", "--max-length", "64",
-         "--workers", "2", "--threads", "1", *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    line = proc.stdout.readline().decode()
-    m = re.search(r"http://127\.0\.0\.1:(\d+)", line)
-    if not m:
-        proc.kill()
-        raise RuntimeError("no startup line: %r %r" % (line, proc.stderr.read()))
-    return proc, int(m.group(1))
-
-
-def stop_server(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-    proc.stdout.close()
-    proc.stderr.close()
+    return serve_process.start(CLI, os.path.join(FIXTURES, "tiny.int8.safetensors"), "--max-length", "64",
+                               "--workers", "2", "--threads", "1", *extra)
 
 
 def rss_ok(test, mb, bound, what):
@@ -98,7 +82,7 @@ class Base(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        stop_server(cls.proc)
+        serve_process.stop(cls.proc)
 
     def rerank(self, body=NORMAL, timeout=30):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
