@@ -9,6 +9,7 @@
 #include <map>
 
 #include "args.hpp"
+#include "progress.hpp"
 #include "corpus.hpp"
 
 namespace indorerank::cli {
@@ -105,7 +106,10 @@ int cmd_eval(int argc, char** argv) {
   Scores bm25_total, rerank_total;
   double recall_total = 0;
   json::Value per_query = json::Value::array();
+  TerminalProgress progress("queries", queries.value().size());
+  size_t done = 0;
   for (const Query& q : queries.value()) {
+    progress.update(done++);
     const auto hits = c.index.search(q.text, static_cast<size_t>(bm25_k.value()));
     std::vector<std::string> bm25_ranking;
     for (const auto& h : hits) bm25_ranking.push_back(h.id);
@@ -137,6 +141,8 @@ int cmd_eval(int argc, char** argv) {
     per_query.push_back(std::move(row));
   }
 
+  progress.update(done);
+  progress.finish();
   const double n = static_cast<double>(queries.value().size());
   if (a.has("json")) {
     json::Value out = json::Value::object();

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -5,8 +6,41 @@
 #include "input.hpp"
 #include "json.hpp"
 #include "passages.hpp"
+#include "progress.hpp"
 
 namespace indorerank::cli {
+namespace {
+
+// On a terminal, many passages are ranked in groups so that progress can be
+// shown; scores do not depend on the batch, and the merge sorts as the core
+// does (logit, then input order), so the answer is the same.
+StatusOr<std::vector<Result>> rank_with_progress(Reranker& r, const std::string& query,
+                                                 const std::vector<std::string>& texts, const RerankOptions& ro) {
+  constexpr size_t kGroup = 16;
+  TerminalProgress progress("ranked", texts.size());
+  if (!progress.on() || texts.size() <= 2 * kGroup) return r.rerank(query, texts, ro);
+  RerankOptions each = ro;
+  each.top_k = 0;
+  std::vector<Result> all;
+  for (size_t start = 0; start < texts.size(); start += kGroup) {
+    const std::vector<std::string> group(texts.begin() + static_cast<std::ptrdiff_t>(start),
+                                         texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), start + kGroup)));
+    INDORERANK_ASSIGN_OR_RETURN(std::vector<Result> part, r.rerank(query, group, each));
+    for (Result& x : part) {
+      x.index += start;
+      all.push_back(std::move(x));
+    }
+    progress.update(std::min(texts.size(), start + kGroup));
+  }
+  progress.finish();
+  std::stable_sort(all.begin(), all.end(), [](const Result& x, const Result& y) {
+    return x.logit > y.logit || (x.logit == y.logit && x.index < y.index);
+  });
+  if (ro.top_k > 0 && ro.top_k < all.size()) all.resize(ro.top_k);
+  return all;
+}
+
+}  // namespace
 
 int cmd_rank(int argc, char** argv) {
   std::set<std::string> values = {"model", "query", "passages", "top-k", "chunk-overlap"};
@@ -38,7 +72,7 @@ int cmd_rank(int argc, char** argv) {
   ro.chunk_long_passages = a.has("chunk");
   ro.chunk_overlap = static_cast<int>(overlap.value());
   const auto t0 = std::chrono::steady_clock::now();
-  auto results = ranker.value()->rerank(a.get("query"), texts, ro);
+  auto results = rank_with_progress(*ranker.value(), a.get("query"), texts, ro);
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!results.ok()) return fail(results.status());
 

@@ -4,6 +4,8 @@ Run by ctest as: /usr/bin/python3 tests/cli/test_cli.py CLI FIXTURES_DIR
 """
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
 import tempfile
@@ -21,6 +23,26 @@ PASSAGES = [
 
 def run(*args, stdin=None):
     return subprocess.run([CLI, *args], input=stdin, capture_output=True, timeout=300)
+
+
+def run_on_tty(*args, stdin=None):
+    """Runs with stderr on a pseudo-terminal; returns (result with stdout, what the terminal showed)."""
+    master, slave = pty.openpty()
+    try:
+        r = subprocess.run([CLI, *args], input=stdin, stdout=subprocess.PIPE, stderr=slave, timeout=300)
+    finally:
+        os.close(slave)
+    shown = b""
+    while select.select([master], [], [], 0.2)[0]:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    return r, shown.decode(errors="replace")
 
 
 class Cli(unittest.TestCase):
@@ -72,6 +94,22 @@ class Cli(unittest.TestCase):
                              {"index", "id", "score", "logit", "truncated"})
             self.assertIsInstance(out["took_ms"], float)
             self.assertEqual(set(out["timings_ms"]), {"index", "bm25", "rerank"})
+
+    def test_progress_on_a_terminal_only(self):
+        """rank of many passages and eval show progress on a terminal; the answer is the same."""
+        docs = "".join(json.dumps({"id": i, "text": "Harga beras naik %d kali di pasar %d." % (i, i % 7)}) + "\n"
+                       for i in range(150)).encode()
+        plain = run("rank", "-m", self.model, "-q", "harga beras", "--json", "-k", "20", stdin=docs)
+        tty, shown = run_on_tty("rank", "-m", self.model, "-q", "harga beras", "--json", "-k", "20", stdin=docs)
+        self.assertEqual(tty.returncode, 0, shown)
+        self.assertEqual(json.loads(tty.stdout)["results"], json.loads(plain.stdout)["results"])
+        self.assertIn("ranked: 150/150", shown)
+        self.assertNotIn(b"ranked:", plain.stderr)
+        data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "demo", "data")
+        ev, shown = run_on_tty("eval", "--corpus", os.path.join(data, "passages.jsonl"), "--queries",
+                               os.path.join(data, "queries.jsonl"))
+        self.assertEqual(ev.returncode, 0, shown)
+        self.assertRegex(shown, r"queries: (\d+)/\1")
 
     def test_chunking_long_passages(self):
         res = self.rank_json("--max-length", "64", "--chunk", "--chunk-overlap", "8")["results"]

@@ -1,0 +1,45 @@
+// Progress of long work on stderr, only when stderr is a terminal: one line
+// "  WHAT: DONE/TOTAL" redrawn in place at most ten times a second and ended
+// with a newline, so pipes and logs stay clean.
+#pragma once
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace indorerank::cli {
+
+class TerminalProgress {
+ public:
+  TerminalProgress(std::string what, size_t total) : what_(std::move(what)), total_(total), on_(isatty(2) == 1) {}
+  TerminalProgress(const TerminalProgress&) = delete;
+  TerminalProgress& operator=(const TerminalProgress&) = delete;
+  ~TerminalProgress() { finish(); }
+  /// Ends the line (before other output follows); later updates draw nothing.
+  void finish() {
+    if (drawn_) std::fputc('\n', stderr);
+    drawn_ = false;
+    on_ = false;
+  }
+  bool on() const { return on_; }
+  void update(size_t done) {
+    if (!on_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (drawn_ && done < total_ && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    drawn_ = true;
+    std::fprintf(stderr, "\r  %s: %zu/%zu", what_.c_str(), done, total_);
+    std::fflush(stderr);
+  }
+
+ private:
+  std::string what_;
+  size_t total_;
+  bool on_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+}  // namespace indorerank::cli
