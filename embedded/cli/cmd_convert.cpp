@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "args.hpp"
+#include "progress.hpp"
 
 namespace indorerank::cli {
 
@@ -8,7 +9,10 @@ int cmd_convert(int argc, char** argv) {
   auto args = parse_args(argc, argv, 2, {}, {}, 2);
   if (!args.ok()) return usage_error(args.status().message());
   if (args->positional.size() != 2) return usage_error("usage: indorerank convert HF_MODEL_DIR OUT.int8.safetensors");
-  const Status s = convert_hf_model(args->positional[0], args->positional[1]);
+  const Status s = [&] {
+    TerminalTicker ticker("converting " + args->positional[0]);
+    return convert_hf_model(args->positional[0], args->positional[1]);
+  }();
   if (!s.ok()) return fail(s);
   // Prove the output loads before saying it worked.
   auto check = Reranker::load(args->positional[1]);

@@ -18,6 +18,7 @@
 #include "args.hpp"
 #include "blob.hpp"
 #include "json.hpp"
+#include "progress.hpp"
 #include "safetensors.hpp"
 #include "sha256.hpp"
 #include "tokenizer.hpp"
@@ -422,7 +423,11 @@ int cmd_fetch(int argc, char** argv) {
   // Convert to a temporary name, check it loads, then rename into place.
   const std::string out = dir + "/model.int8.safetensors", tmp = out + ".part";
   std::fprintf(stderr, "fetch: converting to %s\n", out.c_str());
-  if (Status s = convert_hf_model(dir, tmp); !s.ok()) {
+  Status converted = [&] {
+    TerminalTicker ticker("converting");
+    return convert_hf_model(dir, tmp);
+  }();
+  if (Status s = converted; !s.ok()) {
     std::remove(tmp.c_str());
     return fail(s);
   }

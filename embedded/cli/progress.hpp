@@ -6,8 +6,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <string>
+#include <thread>
 
 namespace indorerank::cli {
 
@@ -40,6 +43,42 @@ class TerminalProgress {
   bool on_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point last_{};
+};
+
+/// For work that cannot count its steps (conversion): "  WHAT: N s" ticking
+/// each second on a terminal while the object lives.
+class TerminalTicker {
+ public:
+  explicit TerminalTicker(std::string what) : what_(std::move(what)) {
+    if (isatty(2) != 1) return;
+    thread_ = std::thread([this] {
+      const auto t0 = std::chrono::steady_clock::now();
+      std::unique_lock<std::mutex> lock(mu_);
+      for (int s = 0; !cv_.wait_until(lock, t0 + std::chrono::seconds(s + 1), [this] { return done_; }); ++s) {
+        std::fprintf(stderr, "\r  %s: %d s", what_.c_str(), s + 1);
+        std::fflush(stderr);
+        drawn_ = true;
+      }
+    });
+  }
+  ~TerminalTicker() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+    if (drawn_) std::fputc('\n', stderr);
+  }
+
+ private:
+  std::string what_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  bool drawn_ = false;
 };
 
 }  // namespace indorerank::cli
