@@ -47,7 +47,7 @@ export async function openSource(source, options, platform) {
     const bytes = new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     return { total: bytes.byteLength, chunks: single(bytes) };
   }
-  if (typeof Blob !== 'undefined' && source instanceof Blob) return { total: source.size, chunks: fromStream(source.stream()) };
+  if (typeof Blob !== 'undefined' && source instanceof Blob) return { total: source.size, chunks: fromStream(source.stream(), 'the Blob') };
   if (typeof Response !== 'undefined' && source instanceof Response) return fromResponse(source, describeSource(source));
   const text = source instanceof URL ? source.href : source;
   if (typeof text === 'string') {

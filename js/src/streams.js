@@ -5,8 +5,11 @@ import { IndorerankError } from './errors.js';
 /** @param {Uint8Array} bytes */
 export async function* single(bytes) { yield bytes; }
 
-/** The chunks of a ReadableStream; a stream that errors rejects with IndorerankError 'fetch_failed'. */
-export async function* fromStream(stream) {
+/**
+ * The chunks of a ReadableStream; a stream that errors rejects with
+ * IndorerankError 'fetch_failed' naming `what`, the original error as `cause`.
+ */
+export async function* fromStream(stream, what = 'the model') {
   const reader = stream.getReader();
   try {
     for (;;) {
@@ -14,7 +17,7 @@ export async function* fromStream(stream) {
       try {
         step = await reader.read();
       } catch (e) {
-        const err = new IndorerankError(`reading the model failed: ${e?.message ?? String(e)}`, 'fetch_failed');
+        const err = new IndorerankError(`reading ${what} failed: ${e?.message ?? String(e)}`, 'fetch_failed');
         err.cause = e;
         throw err;
       }

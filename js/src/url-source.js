@@ -18,7 +18,7 @@ export function fromResponse(res, what) {
   const encoded = res.headers.get('content-encoding');
   const total = Number.isFinite(len) && len > 0 && (!encoded || encoded === 'identity') ? len : null;
   if (!res.body) return { total, chunks: (async function* () { yield new Uint8Array(await res.arrayBuffer()); })() };
-  return { total, chunks: fromStream(res.body) };
+  return { total, chunks: fromStream(res.body, what) };
 }
 
 /** A sha256 the server vouches for: a hub's X-Linked-Etag, or an ETag of 64 hex digits. */
@@ -93,8 +93,10 @@ export async function openUrl(url, options, platform) {
           yield chunk;
         }
       } catch (e) {
-        if (e instanceof IndorerankError) throw e;
-        throw new IndorerankError(`the download of ${url} broke off after ${received} bytes: ${e && e.message ? e.message : e}`, 'fetch_failed');
+        // A broken stream (fromStream's fetch_failed, or anything else): say where and when.
+        if (e instanceof IndorerankError && !(e.code === 'fetch_failed' && e.cause)) throw e;
+        const why = e?.cause?.message ?? e?.message ?? String(e);
+        throw new IndorerankError(`the download of ${url} broke off after ${received} bytes: ${why}`, 'fetch_failed');
       }
       if (opened.total != null && received !== opened.total) {
         throw new IndorerankError(`the download of ${url} ended after ${received} of ${opened.total} bytes`, 'fetch_failed');
