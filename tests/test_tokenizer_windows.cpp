@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <string>
@@ -125,6 +126,8 @@ TEST_CASE("tokenizing by prefixes gives the ids of the whole text", "[tokenizer]
 }
 
 TEST_CASE("a 100 MB passage is tokenized in little time and memory", "[tokenizer]") {
+  // Under qemu (the arm64 suites) or a sanitizer, time says nothing: only results and memory are checked.
+  const bool timed = !std::getenv("INDORERANK_EMULATED") && !std::getenv("INDORERANK_SANITIZED");
   auto tok = Tokenizer::create(tiny_proto(), 1 << 20);
   REQUIRE(tok.ok());
   std::mt19937 rng(7);
@@ -143,7 +146,7 @@ TEST_CASE("a 100 MB passage is tokenized in little time and memory", "[tokenizer
   REQUIRE(e.ok());
   REQUIRE(e->input_ids.size() == 256);
   REQUIRE(e->passage_truncated);
-  CHECK(seconds < 1.0);
+  if (timed) CHECK(seconds < 1.0);
   CHECK(peak_growth_kb < 16 * 1024);
   // A run without spaces is cut too: 100 MB of one word.
   for (const char* unit : {"a", "kata", "ber\xC3\xA9"}) {
@@ -154,7 +157,7 @@ TEST_CASE("a 100 MB passage is tokenized in little time and memory", "[tokenizer
     INFO(unit);
     REQUIRE(r.ok());
     REQUIRE(r->passage_truncated);
-    CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count() < 1.0);
+    if (timed) CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count() < 1.0);
   }
   // Characters the vocabulary lacks merge into one <unk> (the tiny fixture has
   // no CJK), so such a run gives too few tokens to cut: up to 256 KiB it is
