@@ -4,12 +4,12 @@ Run by ctest as: /usr/bin/python3 tests/cli/test_cli.py CLI FIXTURES_DIR
 """
 import json
 import os
-import pty
-import select
 import subprocess
 import sys
 import tempfile
 import unittest
+
+import terminal
 
 CLI = FIXTURES = None
 
@@ -26,22 +26,7 @@ def run(*args, stdin=None):
 
 
 def run_on_tty(*args, stdin=None):
-    """Runs with stderr on a pseudo-terminal; returns (result with stdout, what the terminal showed)."""
-    master, slave = pty.openpty()
-    try:
-        r = subprocess.run([CLI, *args], input=stdin, stdout=subprocess.PIPE, stderr=slave, timeout=300)
-    finally:
-        os.close(slave)
-    shown = b""
-    while select.select([master], [], [], 0.2)[0]:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(master)
+    r, shown = terminal.run_on_tty([CLI, *args], input=stdin, timeout=300)
     return r, shown.decode(errors="replace")
 
 

@@ -4,13 +4,13 @@ no abort and no half-written file.
 Run by ctest as: /usr/bin/python3 tests/cli/test_convert_limits.py CLI FIXTURES_DIR  (needs the full fixture)
 """
 import os
-import pty
 import resource
-import select
 import subprocess
 import sys
 import tempfile
 import unittest
+
+import terminal
 
 CLI = FIXTURES = None
 
@@ -33,22 +33,7 @@ class ConvertLimits(unittest.TestCase):
         """A conversion of the full-shape checkpoint (seconds) ticks on a terminal; stdout stays one line."""
         with tempfile.TemporaryDirectory() as d:
             out = os.path.join(d, "full.int8.safetensors")
-            master, slave = pty.openpty()
-            try:
-                r = subprocess.run([CLI, "convert", os.path.join(FIXTURES, "full"), out], stdout=subprocess.PIPE,
-                                   stderr=slave, timeout=600)
-            finally:
-                os.close(slave)
-            shown = b""
-            while select.select([master], [], [], 0.2)[0]:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                shown += chunk
-            os.close(master)
+            r, shown = terminal.run_on_tty([CLI, "convert", os.path.join(FIXTURES, "full"), out], timeout=600)
             self.assertEqual(r.returncode, 0, shown)
             self.assertRegex(shown.decode(errors="replace"), r"converting .*full: \d+ s")
             self.assertEqual(r.stdout.count(b"\n"), 1)

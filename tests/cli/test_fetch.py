@@ -10,8 +10,6 @@ file under the real sha256.
 """
 import hashlib
 import http.server
-import pty
-import select
 import os
 import re
 import shutil
@@ -20,6 +18,8 @@ import sys
 import tempfile
 import threading
 import unittest
+
+import terminal
 
 CLI = FIXTURES = None
 
@@ -287,23 +287,9 @@ class Fetch(unittest.TestCase):
         with open(os.path.join(d, "model.safetensors.part"), "wb") as f:
             f.write(b"\0" * (size + 5000))
         self.hub.short_total = True
-        master, slave = pty.openpty()
-        try:
-            env = dict(os.environ, INDORERANK_HUB_URL="http://127.0.0.1:9")
-            r = subprocess.run([CLI, "fetch", "test/tiny", "--dir", d, "--base-url", self.hub.url],
-                               stdout=subprocess.PIPE, stderr=slave, env=env, timeout=300)
-        finally:
-            os.close(slave)
-            tty_text = b""
-            while select.select([master], [], [], 0.2)[0]:
-                try:
-                    chunk = os.read(master, 65536)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                tty_text += chunk
-            os.close(master)
+        env = dict(os.environ, INDORERANK_HUB_URL="http://127.0.0.1:9")
+        r, tty_text = terminal.run_on_tty([CLI, "fetch", "test/tiny", "--dir", d, "--base-url", self.hub.url], env=env,
+                                     timeout=300)
         self.assertEqual(r.returncode, 0, tty_text.decode(errors="replace"))
         self.assertIn(b"longer than the file on the server", tty_text)
         self.assert_complete(d)
