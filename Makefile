@@ -113,7 +113,7 @@ tsan: setup
 
 # libFuzzer (clang, ASan + UBSan) on the JSON, safetensors, UTF-8, BM25, rerank
 # request and tokenizer entry points.
-FUZZ_RUNS ?= 1000000
+FUZZ_RUNS ?= 300000
 FUZZ_SEED ?= 1
 fuzz: native
 	test -f $(FIXTURES)/tiny/sentencepiece.bpe.model || (cd $(BUILD)/native && ctest -R '^fixture\.tiny$$' --output-on-failure)

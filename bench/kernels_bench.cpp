@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "arena.hpp"
 #include "kernels/kernels.hpp"
 #include "peak.hpp"
 
@@ -21,11 +22,15 @@ double gmacs(const KernelTable& kt, int m, int n, int k) {
   for (auto& x : a) x = static_cast<int8_t>(rng() % 255 - 127);
   const PackedWeights p = pack_weights(w.data(), n, k);
   std::vector<int32_t> c(static_cast<size_t>(m) * p.n_pad);
+  const size_t scratch_bytes = kt.scratch_bytes(128, p.k_pad);
+  indorerank::Arena arena(indorerank::Arena::rounded(scratch_bytes));
+  arena.begin(arena.cap());
+  void* const scratch = arena.alloc<uint8_t>(scratch_bytes);
   auto once = [&] {
     for (int r0 = 0; r0 < m; r0 += 128)
       kt.gemm_s8s8_s32(std::min(128, m - r0), p.k_pad, a.data() + static_cast<size_t>(r0) * p.k_pad, p.k_pad,
                        p.data.data(), p.col_sums.data(), 0, p.n_blocks(), c.data() + static_cast<size_t>(r0) * p.n_pad,
-                       p.n_pad);
+                       p.n_pad, scratch);
   };
   once();
   double best = 0;

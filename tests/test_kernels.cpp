@@ -1,8 +1,11 @@
 // Every compiled kernel equals the reference bit for bit (int32 results), at
 // every tail size and at the real layer shapes; ref equals a naive GEMM.
+#include <atomic>
 #include <catch2/catch.hpp>
-
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <random>
 #include <vector>
 
@@ -10,6 +13,23 @@
 #include "ops.hpp"
 
 using namespace indorerank::kernels;
+
+// Kernels take all their working memory from the caller (the arena, which the
+// memory cap counts): heap allocations during a kernel call are counted here.
+namespace {
+std::atomic<long> g_heap_allocations{0};
+}
+void* operator new(std::size_t n) {
+  g_heap_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace {
 
@@ -32,11 +52,39 @@ std::vector<int32_t> naive(int m, int n, int k, const std::vector<int8_t>& a, si
   return c;
 }
 
+// The scratch a call asks for (64-byte aligned, filled with garbage), then
+// guard bytes the kernel must leave alone.
+class Scratch {
+ public:
+  Scratch(const KernelTable& kt, int m, int k_pad)
+      : bytes_(kt.scratch_bytes(m, k_pad)), buf_(bytes_ + 64 + kGuard, 0xa5) {
+    const auto p = reinterpret_cast<uintptr_t>(buf_.data());
+    ptr_ = buf_.data() + ((p + 63) / 64 * 64 - p);
+  }
+  void* get() { return ptr_; }
+  bool guard_intact() const {
+    for (size_t i = 0; i < kGuard; ++i)
+      if (ptr_[bytes_ + i] != 0xa5) return false;
+    return true;
+  }
+
+ private:
+  static constexpr size_t kGuard = 256;
+  size_t bytes_;
+  std::vector<uint8_t> buf_;
+  uint8_t* ptr_;
+};
+
 std::vector<int32_t> run(const KernelTable& kt, int m, const PackedWeights& p, const std::vector<int8_t>& a, size_t lda,
                          int nb_begin, int nb_end) {
   const size_t ldc = static_cast<size_t>(p.n_pad) + 3;  // a stride wider than needed must work
   std::vector<int32_t> c(static_cast<size_t>(m) * ldc, 0x5a5a5a5a);
-  kt.gemm_s8s8_s32(m, p.k_pad, a.data(), lda, p.data.data(), p.col_sums.data(), nb_begin, nb_end, c.data(), ldc);
+  Scratch scratch(kt, m, p.k_pad);
+  const long heap0 = g_heap_allocations.load();
+  kt.gemm_s8s8_s32(m, p.k_pad, a.data(), lda, p.data.data(), p.col_sums.data(), nb_begin, nb_end, c.data(), ldc,
+                   scratch.get());
+  REQUIRE(g_heap_allocations.load() == heap0);
+  REQUIRE(scratch.guard_intact());
   std::vector<int32_t> out(static_cast<size_t>(m) * p.n);
   for (int i = 0; i < m; ++i)
     for (int j = 0; j < p.n; ++j) out[static_cast<size_t>(i) * p.n + j] = c[i * ldc + j];
@@ -96,7 +144,10 @@ TEST_CASE("a partial block range writes only its columns", "[kernels]") {
   const auto full = run(kRefKernel, m, p, a, p.k_pad, 0, p.n_blocks());
   for (const KernelTable* kt : available()) {
     std::vector<int32_t> c(static_cast<size_t>(m) * p.n_pad, -1);
-    kt->gemm_s8s8_s32(m, p.k_pad, a.data(), p.k_pad, p.data.data(), p.col_sums.data(), 1, 3, c.data(), p.n_pad);
+    Scratch scratch(*kt, m, p.k_pad);
+    kt->gemm_s8s8_s32(m, p.k_pad, a.data(), p.k_pad, p.data.data(), p.col_sums.data(), 1, 3, c.data(), p.n_pad,
+                      scratch.get());
+    REQUIRE(scratch.guard_intact());
     for (int i = 0; i < m; ++i)
       for (int j = 0; j < p.n_pad; ++j) {
         const int32_t got = c[static_cast<size_t>(i) * p.n_pad + j];
@@ -147,8 +198,12 @@ TEST_CASE("the dequantizing GEMM equals int32 GEMM + dequantize_row bit for bit"
         for (const KernelTable* kt : available()) {
           const size_t ldy = static_cast<size_t>(n) + 2;
           std::vector<float> y(static_cast<size_t>(m) * ldy, -7.0f);
+          Scratch scratch(*kt, m, p.k_pad);
+          const long heap0 = g_heap_allocations.load();
           kt->gemm_s8s8_f32(m, p.k_pad, a.data(), p.k_pad, p.data.data(), p.col_sums.data(), 0, p.n_blocks(), dq,
-                            y.data(), ldy);
+                            y.data(), ldy, scratch.get());
+          REQUIRE(g_heap_allocations.load() == heap0);
+          REQUIRE(scratch.guard_intact());
           INFO("kernel " << kt->name << " m=" << m << " n=" << n << " k=" << k);
           for (int i = 0; i < m; ++i) {
             for (int j = 0; j < n; ++j) REQUIRE(y[i * ldy + j] == expect[static_cast<size_t>(i) * n + j]);

@@ -2,7 +2,8 @@
 //
 // No call throws across the boundary. Each returns either its value or an
 // object {error: message, code: status name}, which js/src turns into an Error;
-// the reranker stays usable after any failed call.
+// the reranker stays usable after any failed call, running out of memory
+// included (Guarded, in values.hpp).
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -22,6 +23,8 @@ namespace {
 
 using indorerank::wasm::error_value;
 using indorerank::wasm::flag;
+using indorerank::wasm::guard;
+using indorerank::wasm::Guarded;
 using indorerank::wasm::ModelBuffer;
 using indorerank::wasm::num;
 
@@ -160,15 +163,16 @@ class WasmTokenizer {
 #if defined(INDORERANK_WASM_NODE)
 // Node only (the host file system is mounted): a Hugging Face folder to one model file.
 val convert(const std::string& hf_dir, const std::string& out_path) {
-  const indorerank::Status s = indorerank::convert_hf_model(hf_dir, out_path);
-  if (!s.ok()) return error_value(s);
-  return val(true);
+  return guard([&] {
+    const indorerank::Status s = indorerank::convert_hf_model(hf_dir, out_path);
+    return s.ok() ? val(true) : error_value(s);
+  });
 }
 #endif
 
 // A Hugging Face checkpoint's three files (config.json, sentencepiece.bpe.model,
 // model.safetensors) to one model file in `out`. The inputs are consumed.
-val convert_bytes(ModelBuffer& config, ModelBuffer& spm, ModelBuffer& checkpoint, ModelBuffer& out) {
+val convert_taken(ModelBuffer& config, ModelBuffer& spm, ModelBuffer& checkpoint, ModelBuffer& out) {
   const std::vector<uint8_t> cfg = config.take();
   indorerank::StatusOr<std::vector<uint8_t>> converted = [&] {
     const std::vector<uint8_t> st = checkpoint.take();  // freed when the conversion returns
@@ -178,6 +182,10 @@ val convert_bytes(ModelBuffer& config, ModelBuffer& spm, ModelBuffer& checkpoint
   if (!converted.ok()) return error_value(converted.status());
   out.assign(std::move(converted).value());
   return val::null();
+}
+
+val convert_bytes(ModelBuffer& config, ModelBuffer& spm, ModelBuffer& checkpoint, ModelBuffer& out) {
+  return guard([&] { return convert_taken(config, spm, checkpoint, out); });
 }
 
 std::string best_kernel() { return indorerank::best_kernel_name(); }
@@ -192,15 +200,15 @@ EMSCRIPTEN_BINDINGS(indorerank) {
       .function("size", &ModelBuffer::size);
   emscripten::class_<WasmReranker>("WasmReranker")
       .constructor<>()
-      .function("load", &WasmReranker::load)
-      .function("rerank", &WasmReranker::rerank)
-      .function("scoreIds", &WasmReranker::scoreIds)
-      .function("tokenize", &WasmReranker::tokenize)
-      .function("info", &WasmReranker::info);
+      .function("load", &Guarded<&WasmReranker::load>::call)
+      .function("rerank", &Guarded<&WasmReranker::rerank>::call)
+      .function("scoreIds", &Guarded<&WasmReranker::scoreIds>::call)
+      .function("tokenize", &Guarded<&WasmReranker::tokenize>::call)
+      .function("info", &Guarded<&WasmReranker::info>::call);
   emscripten::class_<WasmTokenizer>("WasmTokenizer")
       .constructor<>()
-      .function("load", &WasmTokenizer::load)
-      .function("encodePair", &WasmTokenizer::encodePair);
+      .function("load", &Guarded<&WasmTokenizer::load>::call)
+      .function("encodePair", &Guarded<&WasmTokenizer::encodePair>::call);
   emscripten::function("bestKernel", &best_kernel);
   emscripten::function("convertBytes", &convert_bytes);
 #if defined(INDORERANK_WASM_NODE)

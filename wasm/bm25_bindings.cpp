@@ -13,6 +13,7 @@
 
 using emscripten::val;
 using indorerank::wasm::error_value;
+using indorerank::wasm::Guarded;
 using indorerank::wasm::ModelBuffer;
 using indorerank::wasm::num;
 
@@ -99,15 +100,15 @@ class WasmBm25 {
 EMSCRIPTEN_BINDINGS(indorerank_bm25) {
   emscripten::class_<WasmBm25>("WasmBm25")
       .constructor<>()
-      .function("init", &WasmBm25::init)
-      .function("load", &WasmBm25::load)
-      .function("add", &WasmBm25::add)
+      .function("init", &Guarded<&WasmBm25::init>::call)
+      .function("load", &Guarded<&WasmBm25::load>::call)
+      .function("add", &Guarded<&WasmBm25::add>::call)
       .function("remove", &WasmBm25::remove)
       .function("has", &WasmBm25::has)
       .function("size", &WasmBm25::size)
       .function("termCount", &WasmBm25::termCount)
-      .function("search", &WasmBm25::search)
-      .function("serialize", &WasmBm25::serialize)
-      .function("options", &WasmBm25::options)
-      .function("analyze", &WasmBm25::analyze);
+      .function("search", &Guarded<&WasmBm25::search>::call)
+      .function("serialize", &Guarded<&WasmBm25::serialize>::call)
+      .function("options", &Guarded<&WasmBm25::options>::call)
+      .function("analyze", &Guarded<&WasmBm25::analyze>::call);
 }

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,19 +25,55 @@ inline val error_value(const indorerank::Status& s) {
   return e;
 }
 
+// The modules are built with WebAssembly exceptions so that running out of
+// memory anywhere in a call (the module has at most 2 GiB) unwinds to the
+// binding, which answers resource_exhausted; the instance stays usable.
+inline val out_of_memory() {
+  return error_value(indorerank::Status(indorerank::StatusCode::kResourceExhausted,
+                                        "out of WebAssembly memory (2 GiB at most): this call needed more than "
+                                        "was left; the reranker is unchanged, send smaller calls"));
+}
+
+// Runs f() (which returns a val), answering out_of_memory() if it runs out.
+template <typename F>
+val guard(F&& f) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return out_of_memory();
+  } catch (const std::length_error&) {
+    return out_of_memory();
+  }
+}
+
+// A bound method under guard(): .function("name", &Guarded<&Class::method>::call).
+template <auto Method>
+struct Guarded;
+template <typename C, typename... A, val (C::*Method)(A...)>
+struct Guarded<Method> {
+  static val call(C& self, A... args) {
+    return guard([&] { return (self.*Method)(std::forward<A>(args)...); });
+  }
+};
+template <typename C, typename... A, val (C::*Method)(A...) const>
+struct Guarded<Method> {
+  static val call(const C& self, A... args) {
+    return guard([&] { return (self.*Method)(std::forward<A>(args)...); });
+  }
+};
+
 // Bytes in wasm memory that JavaScript fills (through HEAPU8 at ptr()) and a
 // load then takes over, so the model is copied into the heap exactly once.
 class ModelBuffer {
  public:
   explicit ModelBuffer(double size) {
-    // Without C++ exceptions a failed operator new aborts the module, so ask
-    // malloc first: too large a model must be an error the caller can catch.
     if (size < 0 || size > 4294967295.0) return;
-    void* probe = std::malloc(static_cast<size_t>(size) + 64);
-    if (probe == nullptr) return;
-    std::free(probe);
-    bytes_.resize(static_cast<size_t>(size));
-    ok_ = true;
+    try {
+      bytes_.resize(static_cast<size_t>(size));
+      ok_ = true;
+    } catch (const std::bad_alloc&) {
+      // ok() stays false: the caller reports the model as too large.
+    }
   }
   bool ok() const { return ok_; }
   uintptr_t ptr() { return reinterpret_cast<uintptr_t>(bytes_.data()); }

@@ -21,16 +21,24 @@ struct Workspace {
   float* a_scale = nullptr; // [T]
   int32_t* a_zero = nullptr; // [T]
   float* attn = nullptr;    // per thread: ops::attention_scratch_floats(max_len, head_dim)
+  uint8_t* gemm = nullptr;  // per thread: the kernel's scratch for kRowChunk rows
 };
 
 size_t attn_scratch_floats(const ModelConfig& c, int max_len) {
   return static_cast<size_t>(ops::attention_scratch_floats(max_len, c.hidden_size / c.num_heads));
 }
 
+// The kernel's scratch for one thread's GEMM calls (kRowChunk rows at most).
+size_t gemm_scratch_stride(const ModelConfig& c, const kernels::KernelTable& kernel) {
+  const int k_pad = kernels::round_up(std::max(c.hidden_size, c.intermediate_size), kernels::kKr);
+  return Arena::rounded(kernel.scratch_bytes(kRowChunk, k_pad));
+}
+
 // Carves the workspace with `alloc` (a counting one for planning, the arena
 // for real), so the plan and the use cannot drift apart.
 template <typename Alloc>
-void carve(const ModelConfig& c, int t, int max_len, int threads, Alloc&& alloc, Workspace* w) {
+void carve(const ModelConfig& c, const kernels::KernelTable& kernel, int t, int max_len, int threads, Alloc&& alloc,
+           Workspace* w) {
   const size_t T = static_cast<size_t>(t), H = c.hidden_size, I = c.intermediate_size;
   const size_t k_pad = static_cast<size_t>(kernels::round_up(std::max(c.hidden_size, c.intermediate_size), kernels::kKr));
   w->x = alloc(static_cast<float*>(nullptr), T * H);
@@ -42,42 +50,50 @@ void carve(const ModelConfig& c, int t, int max_len, int threads, Alloc&& alloc,
   w->a_scale = alloc(static_cast<float*>(nullptr), T);
   w->a_zero = alloc(static_cast<int32_t*>(nullptr), T);
   w->attn = alloc(static_cast<float*>(nullptr), static_cast<size_t>(threads) * attn_scratch_floats(c, max_len));
+  w->gemm = alloc(static_cast<uint8_t*>(nullptr), static_cast<size_t>(threads) * gemm_scratch_stride(c, kernel));
 }
 
 }  // namespace
 
-size_t Encoder::workspace_bytes(const ModelConfig& c, int tokens, int max_len, int threads) {
+size_t Encoder::workspace_bytes(const ModelConfig& c, const kernels::KernelTable& kernel, int tokens, int max_len,
+                                int threads) {
   size_t total = 0;
   Workspace w;
-  carve(c, tokens, max_len, threads,
-        [&](auto* tag, size_t n) {
-          total += Arena::rounded(n * sizeof(*tag));
-          return tag;
-        },
-        &w);
+  carve(
+      c, kernel, tokens, max_len, threads,
+      [&](auto* tag, size_t n) {
+        total += Arena::rounded(n * sizeof(*tag));
+        return tag;
+      },
+      &w);
   return total;
 }
 
-void Encoder::linear(const float* in, int rows, const QuantLinear& l, float* out, int8_t* a8, float* a_scale,
-                     int32_t* a_zero, Epilogue epilogue) const {
+void Encoder::linear(const float* in, int rows, const QuantLinear& l, float* out, const GemmBuffers& b,
+                     Epilogue epilogue) const {
   const int k = l.in(), k_pad = l.w.k_pad, n = l.out();
-  pool_.parallel_for(rows, [&](int b, int e) {
-    for (int r = b; r < e; ++r)
+  int8_t* const a8 = b.a8;
+  float* const a_scale = b.a_scale;
+  int32_t* const a_zero = b.a_zero;
+  pool_.parallel_for(rows, [&](int r0, int r1) {
+    for (int r = r0; r < r1; ++r)
       ops::quantize_row(in + static_cast<size_t>(r) * k, k, k_pad, a8 + static_cast<size_t>(r) * k_pad, a_scale + r,
                         a_zero + r);
   });
   // Threads split the output columns; each walks the rows in chunks and
   // finishes a chunk (GELU) while it is still in cache.
-  pool_.parallel_for(l.w.n_blocks(), [&](int nb0, int nb1) {
+  pool_.parallel_for(l.w.n_blocks(), [&](int nb0, int nb1, int thread) {
+    void* const scratch = b.scratch + static_cast<size_t>(thread) * b.scratch_stride;
     const int col0 = nb0 * kernels::kNr, col1 = std::min(nb1 * kernels::kNr, n);
     for (int r0 = 0; r0 < rows; r0 += kRowChunk) {
       const int m = std::min(kRowChunk, rows - r0);
       const kernels::Dequant dq{a_scale + r0, a_zero + r0, l.scale.data(), l.bias.data(), n};
       float* y = out + static_cast<size_t>(r0) * n;
       kernel_.gemm_s8s8_f32(m, k_pad, a8 + static_cast<size_t>(r0) * k_pad, static_cast<size_t>(k_pad), l.w.data.data(),
-                            l.w.col_sums.data(), nb0, nb1, dq, y, static_cast<size_t>(n));
+                            l.w.col_sums.data(), nb0, nb1, dq, y, static_cast<size_t>(n), scratch);
       if (epilogue == Epilogue::kGelu)
-        for (int r = 0; r < m; ++r) ops::gelu_inplace(y + static_cast<size_t>(r) * n + col0, static_cast<size_t>(col1 - col0));
+        for (int r = 0; r < m; ++r)
+          ops::gelu_inplace(y + static_cast<size_t>(r) * n + col0, static_cast<size_t>(col1 - col0));
     }
   });
 }
@@ -108,14 +124,16 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
 
   Workspace ws;
   bool ok = true;
-  carve(c, T, max_len, pool_.size(),
-        [&](auto* tag, size_t n) {
-          auto* p = arena.alloc<std::remove_pointer_t<decltype(tag)>>(n);
-          ok = ok && p != nullptr;
-          return p;
-        },
-        &ws);
+  carve(
+      c, kernel_, T, max_len, pool_.size(),
+      [&](auto* tag, size_t n) {
+        auto* p = arena.alloc<std::remove_pointer_t<decltype(tag)>>(n);
+        ok = ok && p != nullptr;
+        return p;
+      },
+      &ws);
   if (!ok) return internal_error("workspace plan exceeds the arena");
+  const GemmBuffers gb{ws.a8, ws.a_scale, ws.a_zero, ws.gemm, gemm_scratch_stride(c, kernel_)};
 
   // Embeddings: word (int8 row * scale) + position (from 2) + token type, then LayerNorm.
   std::vector<int> token_pos(static_cast<size_t>(T));
@@ -141,7 +159,7 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
   for (size_t li = 0; li < w_.layers.size(); ++li) {
     const EncoderLayer& L = w_.layers[li];
     const bool last = li + 1 == w_.layers.size();
-    linear(ws.x, T, L.qkv, ws.qkv, ws.a8, ws.a_scale, ws.a_zero);
+    linear(ws.x, T, L.qkv, ws.qkv, gb);
 
     // Attention per (sequence, head). In the last layer only token 0 matters,
     // and its context goes to row s (compacted).
@@ -166,10 +184,10 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
         if (start[s] != s) std::memmove(ws.x + static_cast<size_t>(s) * H, ws.x + static_cast<size_t>(start[s]) * H, sizeof(float) * H);
       rows = S;
     }
-    linear(ws.ctx, rows, L.attn_out, ws.tmp, ws.a8, ws.a_scale, ws.a_zero);
+    linear(ws.ctx, rows, L.attn_out, ws.tmp, gb);
     add_and_norm(ws.tmp, rows, L.attn_norm, ws.x);
-    linear(ws.x, rows, L.ffn_up, ws.hid, ws.a8, ws.a_scale, ws.a_zero, Epilogue::kGelu);
-    linear(ws.hid, rows, L.ffn_down, ws.tmp, ws.a8, ws.a_scale, ws.a_zero);
+    linear(ws.x, rows, L.ffn_up, ws.hid, gb, Epilogue::kGelu);
+    linear(ws.hid, rows, L.ffn_down, ws.tmp, gb);
     add_and_norm(ws.tmp, rows, L.ffn_norm, ws.x);
   }
 

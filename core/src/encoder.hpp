@@ -26,8 +26,9 @@ class Encoder {
       : w_(w), kernel_(kernel), pool_(pool) {}
 
   /// Arena bytes forward() needs for `tokens` tokens in sequences of at most
-  /// `max_len` tokens.
-  static size_t workspace_bytes(const ModelConfig& c, int tokens, int max_len, int threads);
+  /// `max_len` tokens, with `kernel`'s scratch for each of `threads` threads.
+  static size_t workspace_bytes(const ModelConfig& c, const kernels::KernelTable& kernel, int tokens, int max_len,
+                                int threads);
 
   /// Writes one logit per sequence. The arena must have been begun with at
   /// least workspace_bytes(...) for these sequences.
@@ -35,8 +36,17 @@ class Encoder {
 
  private:
   enum class Epilogue { kNone, kGelu };
-  void linear(const float* in, int rows, const QuantLinear& l, float* out, int8_t* a8, float* a_scale,
-              int32_t* a_zero, Epilogue epilogue = Epilogue::kNone) const;
+  /// What linear() works in: the quantized input rows, and the kernel's
+  /// scratch, `scratch_stride` bytes for each thread of the pool.
+  struct GemmBuffers {
+    int8_t* a8;
+    float* a_scale;
+    int32_t* a_zero;
+    uint8_t* scratch;
+    size_t scratch_stride;
+  };
+  void linear(const float* in, int rows, const QuantLinear& l, float* out, const GemmBuffers& b,
+              Epilogue epilogue = Epilogue::kNone) const;
 
   /// x = LayerNorm(branch + x), row by row (post-LN residual).
   void add_and_norm(const float* branch, int rows, const Norm& norm, float* x) const;

@@ -99,7 +99,7 @@ static StatusOr<std::unique_ptr<Reranker::Impl>> make_impl(std::shared_ptr<const
 #endif
   impl->options.threads = threads;
 
-  impl->min_memory = Encoder::workspace_bytes(c, o.max_length, o.max_length, threads);
+  impl->min_memory = Encoder::workspace_bytes(c, *impl->kernel, o.max_length, o.max_length, threads);
   if (impl->min_memory > o.memory_limit)
     return resource_exhausted("memory_limit " + std::to_string(o.memory_limit) + " bytes is too small: one pair of " +
                               std::to_string(o.max_length) + " tokens needs " + std::to_string(impl->min_memory) +
@@ -107,7 +107,11 @@ static StatusOr<std::unique_ptr<Reranker::Impl>> make_impl(std::shared_ptr<const
   int lo = o.max_length, hi = kMaxBatchTokens;
   while (lo < hi) {  // largest token count whose workspace fits the cap
     const int mid = (lo + hi + 1) / 2;
-    if (Encoder::workspace_bytes(c, mid, o.max_length, threads) <= o.memory_limit) lo = mid; else hi = mid - 1;
+    const size_t bytes = Encoder::workspace_bytes(c, *impl->kernel, mid, o.max_length, threads);
+    if (bytes <= o.memory_limit)
+      lo = mid;
+    else
+      hi = mid - 1;
   }
   impl->batch_tokens = lo;
   impl->pool = std::make_unique<ThreadPool>(threads);
@@ -146,7 +150,7 @@ Status Reranker::Impl::run(const std::vector<SequenceRef>& seqs, float* logits) 
       max_len = std::max(max_len, seqs[j].len);
       ++j;
     }
-    const size_t need = Encoder::workspace_bytes(c, tokens, max_len, pool->size());
+    const size_t need = Encoder::workspace_bytes(c, *kernel, tokens, max_len, pool->size());
     if (!arena->begin(need)) return internal_error("micro-batch plan exceeds the memory cap");
     std::vector<SequenceRef> batch(seqs.begin() + static_cast<std::ptrdiff_t>(i), seqs.begin() + static_cast<std::ptrdiff_t>(j));
     INDORERANK_RETURN_IF_ERROR(encoder->forward(batch, *arena, logits + i));

@@ -151,13 +151,25 @@ Encoding assemble(const std::vector<int32_t>& q, size_t q_keep, const int32_t* p
 }  // namespace
 
 Status Tokenizer::encode_sides(std::string_view query, std::string_view passage, size_t budget, bool whole_passage,
-                               std::vector<int32_t>* q, std::vector<int32_t>* p, size_t* q_keep,
-                               size_t* p_keep) const {
+                               std::vector<int32_t>* q, std::vector<int32_t>* p, size_t* q_keep, size_t* p_keep,
+                               bool* passage_read) const {
   size_t count = 0;
   bool q_all = true, p_all = true;
   INDORERANK_RETURN_IF_ERROR(encode_leading(query, budget + 1, q, &count, &q_all));
   if (whole_passage) {
-    INDORERANK_RETURN_IF_ERROR(encode(passage, p));
+    // Chunks cover the passage up to prefix_limit_ bytes, cut just before a
+    // space (the ids of the whole text up to there); what follows is dropped.
+    std::string_view read = passage;
+    if (prefixes_ && passage.size() > prefix_limit_) {
+      size_t cut = passage.rfind(' ', prefix_limit_);
+      if (cut == std::string_view::npos || cut == 0) {  // one long run: cut inside, at a character boundary
+        cut = prefix_limit_;
+        while (cut > 0 && is_continuation(passage[cut])) --cut;
+      }
+      read = passage.substr(0, cut);
+      p_all = false;
+    }
+    INDORERANK_RETURN_IF_ERROR(encode(read, p));
   } else {
     INDORERANK_RETURN_IF_ERROR(encode_leading(passage, budget + 1, p, &count, &p_all));
   }
@@ -173,6 +185,7 @@ Status Tokenizer::encode_sides(std::string_view query, std::string_view passage,
   truncate_longest_first(&a, &b, budget);
   *q_keep = std::min(a, q->size());
   *p_keep = std::min(b, p->size());
+  if (passage_read) *passage_read = p_all;
   return ok_status();
 }
 
@@ -182,11 +195,12 @@ StatusOr<std::vector<Encoding>> Tokenizer::encode_pair_chunks(std::string_view q
   const size_t budget = static_cast<size_t>(max_length - kSpecialTokensPerPair);
   std::vector<int32_t> q, p;
   size_t a = 0, b = 0;
-  INDORERANK_RETURN_IF_ERROR(encode_sides(query, passage, budget, true, &q, &p, &a, &b));
+  bool p_all = true;
+  INDORERANK_RETURN_IF_ERROR(encode_sides(query, passage, budget, true, &q, &p, &a, &b, &p_all));
   const size_t window = budget - a;  // passage tokens per window
   if (b == p.size() || window == 0) {
     Encoding e = assemble(q, a, p.data(), b);
-    e.passage_truncated = b < p.size();
+    e.passage_truncated = b < p.size() || !p_all;
     return std::vector<Encoding>{std::move(e)};
   }
   if (overlap < 0 || static_cast<size_t>(overlap) > window / 2)
@@ -199,6 +213,7 @@ StatusOr<std::vector<Encoding>> Tokenizer::encode_pair_chunks(std::string_view q
     out.push_back(assemble(q, a, p.data() + start, len));
     if (start + len >= p.size()) break;
   }
+  out.front().passage_truncated = !p_all;  // the passage went on past what was read
   return out;
 }
 
@@ -206,8 +221,8 @@ StatusOr<Encoding> Tokenizer::encode_pair(std::string_view query, std::string_vi
   if (max_length < kSpecialTokensPerPair + 1) return invalid_argument("max_length must be at least 5");
   std::vector<int32_t> q, p;
   size_t a = 0, b = 0;
-  INDORERANK_RETURN_IF_ERROR(
-      encode_sides(query, passage, static_cast<size_t>(max_length - kSpecialTokensPerPair), false, &q, &p, &a, &b));
+  INDORERANK_RETURN_IF_ERROR(encode_sides(query, passage, static_cast<size_t>(max_length - kSpecialTokensPerPair),
+                                          false, &q, &p, &a, &b, nullptr));
   Encoding e = assemble(q, a, p.data(), b);
   e.passage_truncated = b < p.size();
   return e;

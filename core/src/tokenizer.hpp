@@ -64,7 +64,10 @@ class Tokenizer {
   StatusOr<Encoding> encode_pair(std::string_view query, std::string_view passage, int max_length) const;
   /// The pair as windows over the passage, each within max_length, with
   /// `overlap` passage tokens shared by neighbours. The query is cut as
-  /// longest_first would cut it; no passage token is dropped.
+  /// longest_first would cut it. The windows cover the whole passage, or,
+  /// when reads_prefixes() and it is longer than the prefix limit, its text up
+  /// to the last space within the limit; the first window's passage_truncated
+  /// then says the rest was not read.
   StatusOr<std::vector<Encoding>> encode_pair_chunks(std::string_view query, std::string_view passage, int max_length,
                                                      int overlap) const;
   int piece_count() const;
@@ -81,7 +84,8 @@ class Tokenizer {
                         bool* complete) const;
   /// Leading ids of both sides and how many of each to keep.
   Status encode_sides(std::string_view query, std::string_view passage, size_t budget, bool whole_passage,
-                      std::vector<int32_t>* q, std::vector<int32_t>* p, size_t* q_keep, size_t* p_keep) const;
+                      std::vector<int32_t>* q, std::vector<int32_t>* p, size_t* q_keep, size_t* p_keep,
+                      bool* passage_read) const;
   std::unique_ptr<sentencepiece::SentencePieceProcessor> sp_;
   bool prefixes_ = false;
   size_t prefix_limit_ = kPrefixLimit;

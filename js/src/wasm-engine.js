@@ -14,14 +14,27 @@ const SIMD_PROBE = new Uint8Array([
   0x0a, 0x08, 0x01, 0x06, 0x00, 0x41, 0x00, 0xfd, 0x0f, 0x0b, // code: i32.const 0; i8x16.splat; end
 ]);
 
-/** Throws a clear error where WebAssembly or its SIMD extension is missing. */
+// The smallest module using exception handling (a function holding an empty
+// `try` block), which the modules need to report running out of memory.
+const EH_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+  0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type section: () -> ()
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x07, 0x01, 0x05, 0x00, 0x06, 0x40, 0x0b, 0x0b, // code: try; end; end
+]);
+
+/** Throws a clear error where WebAssembly or its SIMD or exception extensions are missing. */
 export function requireWasmSimd() {
   if (typeof WebAssembly !== 'object') {
     throw new IndorerankError('this JavaScript engine has no WebAssembly, which indorerank needs', 'unimplemented');
   }
   if (!WebAssembly.validate(SIMD_PROBE)) {
     throw new IndorerankError('this JavaScript engine has no WebAssembly SIMD, which indorerank needs ' +
-      '(Chrome/Edge 91+, Firefox 89+, Safari 16.4+, Node 16.4+)', 'unimplemented');
+      '(Chrome/Edge 95+, Firefox 100+, Safari 16.4+, Node 18+)', 'unimplemented');
+  }
+  if (!WebAssembly.validate(EH_PROBE)) {
+    throw new IndorerankError('this JavaScript engine has no WebAssembly exception handling, which indorerank needs ' +
+      '(Chrome/Edge 95+, Firefox 100+, Safari 16.4+, Node 18+)', 'unimplemented');
   }
 }
 
@@ -64,8 +77,10 @@ export async function createWasmEngine(platform, source, options) {
   return new WasmEngine(mod, handle, choice);
 }
 
-// What one rerank call may put into the module's memory (see rerank()).
+// What one rerank call may put into the module's memory (see rerank()): text
+// bytes, and passages (each costs a few hundred bytes of bookkeeping).
 const GROUP_BYTES = 64 * 1048576;
+const GROUP_PASSAGES = 16384;
 const MAX_PASSAGE_BYTES = 256 * 1048576;
 
 /** UTF-8 length of a JS string (lone surrogates count as U+FFFD, 3 bytes). */
@@ -80,6 +95,16 @@ function utf8Length(s) {
       if (d >= 0xDC00 && d <= 0xDFFF) { n += 2; ++i; continue; }  // 4 bytes for 2 code units
     }
     n += 2;
+  }
+  return n;
+}
+
+/** Bytes `s` takes in the module (an upper bound for short texts); refuses texts past MAX_PASSAGE_BYTES. */
+function textBytes(s, what) {
+  const n = s.length < 65536 ? 3 * s.length : utf8Length(s);
+  if (n > MAX_PASSAGE_BYTES) {
+    throw new IndorerankError(`${what} is ${(n / 1048576).toFixed(0)} MiB; the WebAssembly engine takes ` +
+      `texts up to ${MAX_PASSAGE_BYTES / 1048576} MiB`, 'resource_exhausted');
   }
   return n;
 }
@@ -108,25 +133,27 @@ class WasmEngine {
   }
 
   // Passages go into the module's memory for the call. Calls carry at most
-  // GROUP_BYTES of them each, so a call's memory is bounded whatever the
-  // input; scores do not depend on the batch, so merging the groups' results
-  // (stable by logit, then index, as the core sorts) gives the same answer.
+  // GROUP_BYTES and GROUP_PASSAGES of them each, so a call's memory is bounded
+  // whatever the input; scores do not depend on the batch, so merging the
+  // groups' results (stable by logit, then index, as the core sorts) gives the
+  // same answer.
   rerank(query, texts, opts) {
+    textBytes(query, 'the query');
     let total = 0;
     const sizes = texts.map((t, i) => {
-      const n = t.length < 65536 ? 3 * t.length : utf8Length(t);  // short ones: an upper bound is enough
-      if (n > MAX_PASSAGE_BYTES) {
-        throw new IndorerankError(`passages[${i}] is ${(n / 1048576).toFixed(0)} MiB; the WebAssembly engine takes ` +
-          `passages up to ${MAX_PASSAGE_BYTES / 1048576} MiB`, 'resource_exhausted');
-      }
+      const n = textBytes(t, `passages[${i}]`);
       total += n;
       return n;
     });
-    if (total <= GROUP_BYTES) return this.call(() => this.handle.rerank(query, texts, opts));
+    if (total <= GROUP_BYTES && texts.length <= GROUP_PASSAGES) {
+      return this.call(() => this.handle.rerank(query, texts, opts));
+    }
     const all = [];
     for (let start = 0; start < texts.length;) {
       let end = start, bytes = 0;
-      while (end < texts.length && (end === start || bytes + sizes[end] <= GROUP_BYTES)) bytes += sizes[end++];
+      while (end < texts.length && (end === start || (bytes + sizes[end] <= GROUP_BYTES && end - start < GROUP_PASSAGES))) {
+        bytes += sizes[end++];
+      }
       const part = this.call(() => this.handle.rerank(query, texts.slice(start, end), { ...opts, topK: 0 }));
       for (const r of part) all.push({ ...r, index: r.index + start });
       start = end;
@@ -134,7 +161,11 @@ class WasmEngine {
     all.sort((a, b) => b.logit - a.logit || a.index - b.index);
     return opts.topK > 0 ? all.slice(0, opts.topK) : all;
   }
-  tokenize(query, passage) { return this.call(() => this.handle.tokenize(query, passage)); }
+  tokenize(query, passage) {
+    textBytes(query, 'the query');
+    textBytes(passage, 'the passage');
+    return this.call(() => this.handle.tokenize(query, passage));
+  }
   scoreIds(sequences) { return this.call(() => this.handle.scoreIds(sequences)); }
 
   info() {

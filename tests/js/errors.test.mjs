@@ -121,3 +121,16 @@ test('an engine without WebAssembly SIMD gets a clear error, not a CompileError'
   }
   (await Reranker.load(TINY)).dispose(); // and the probe passes on this engine
 });
+
+test('an engine without WebAssembly exception handling gets a clear error, not a CompileError', async () => {
+  const realValidate = WebAssembly.validate;
+  const hasTry = (bytes) => bytes.some((b, i) => b === 0x06 && bytes[i + 1] === 0x40);  // try with an empty block type
+  WebAssembly.validate = (bytes) => (hasTry(bytes) ? false : realValidate(bytes));
+  try {
+    await assert.rejects(Reranker.load(TINY), {
+      name: 'IndorerankError', code: 'unimplemented', message: /no WebAssembly exception handling/,
+    });
+  } finally {
+    WebAssembly.validate = realValidate;
+  }
+});

@@ -60,3 +60,39 @@ test('a passage past 256 MiB is refused with resource_exhausted, and the reranke
   assert.deepEqual(await r.rerank(QUERY, PASSAGES), want);
   r.dispose();
 });
+
+test('running out of WebAssembly memory inside a call is resource_exhausted, and the reranker keeps working', async () => {
+  const want = await (await Reranker.load(TINY)).rerank(QUERY, PASSAGES);
+  const r = await Reranker.load(TINY);
+  // Take nearly all of the module's 2 GiB from outside the engine, so that its
+  // own allocations (the working memory of this first call) fail.
+  const mod = r._engine.mod;
+  const held = [];
+  for (let size = 256 << 20; size >= 64 << 10;) {
+    const p = mod._malloc(size);
+    if (p) held.push(p); else size >>= 1;
+  }
+  await assert.rejects(r.rerank(QUERY, PASSAGES), (e) => {
+    assert.ok(e instanceof IndorerankError, String(e));
+    assert.equal(e.code, 'resource_exhausted');
+    assert.match(e.message, /out of WebAssembly memory/);
+    return true;
+  });
+  for (const p of held) mod._free(p);
+  assert.deepEqual(await r.rerank(QUERY, PASSAGES), want);
+  r.dispose();
+});
+
+test('200,000 short passages go in groups: bounded memory, every passage ranked', async () => {
+  const r = await Reranker.load(TINY);
+  const passages = Array.from({ length: 200000 }, (_, i) => PASSAGES[i % PASSAGES.length].slice(0, 20));
+  await r.rerank(QUERY, passages.slice(0, 1000));
+  const before = r.info().wasmMemoryBytes;
+  const out = await r.rerank(QUERY, passages, { topK: 3 });
+  assert.equal(out.length, 3);
+  const grown = r.info().wasmMemoryBytes - before;
+  assert.ok(grown <= 16 << 20, `wasm memory grew by ${grown} bytes`);
+  const few = await r.rerank(QUERY, passages.slice(0, PASSAGES.length));
+  assert.equal(out[0].logit, Math.max(...few.map((x) => x.logit)));
+  r.dispose();
+});

@@ -9,8 +9,6 @@
 // and reused across all column blocks.
 #include <immintrin.h>
 
-#include <vector>
-
 #include "kernels.hpp"
 #include "row_tiles.hpp"
 
@@ -100,38 +98,50 @@ inline void tile(int kb_count, const int32_t* pairs, const int8_t* wb, const int
 
 template <int R, typename Out>
 inline void row_tile(int kb_count, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
-                     int nb_begin, int nb_end, const Out& out, std::vector<int32_t>& pairs) {
-  pairs.resize(static_cast<size_t>(kb_count) * R * 2);
-  activation_pairs<R>(kb_count, a, lda, pairs.data());
+                     int nb_begin, int nb_end, const Out& out, int32_t* pairs) {
+  activation_pairs<R>(kb_count, a, lda, pairs);
   for (int nb = nb_begin; nb < nb_end; ++nb)
-    tile<R>(kb_count, pairs.data(), w_packed + static_cast<size_t>(nb) * kb_count * kNr * kKr, col_sums, nb * kNr, out);
+    tile<R>(kb_count, pairs, w_packed + static_cast<size_t>(nb) * kb_count * kNr * kKr, col_sums, nb * kNr, out);
+}
+
+// Scratch: a row tile's activation pairs, 8 bytes per row and depth group.
+size_t scratch_bytes__avx2(int /*m*/, int k_pad) {
+  return static_cast<size_t>(k_pad / kKr) * 4 * 2 * sizeof(int32_t);
 }
 
 // `shift(out, r)` moves the output to row r.
 template <typename Out, typename Shift>
 inline void gemm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
-                 int nb_begin, int nb_end, const Out& out, Shift shift) {
-  thread_local std::vector<int32_t> pairs;  // kernel scratch: 8 bytes per row and depth group
+                 int nb_begin, int nb_end, const Out& out, Shift shift, void* scratch) {
   const int kb = k_pad / kKr;
   for_each_row_tile(m, [&](auto rows, int r) {
-    row_tile<rows.value>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r), pairs);
+    row_tile<rows.value>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r),
+                         static_cast<int32_t*>(scratch));
   });
 }
 
-void gemm_s8s8_s32__avx2(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
-                         const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc) {
-  gemm(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, Int32Out{c, ldc},
-       [](const Int32Out& o, int r) { return Int32Out{o.c + r * o.ldc, o.ldc}; });
+void gemm_s8s8_s32__avx2(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
+                         int nb_begin, int nb_end, int32_t* c, size_t ldc, void* scratch) {
+  gemm(
+      m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, Int32Out{c, ldc},
+      [](const Int32Out& o, int r) {
+        return Int32Out{o.c + r * o.ldc, o.ldc};
+      },
+      scratch);
 }
 
-void gemm_s8s8_f32__avx2(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
-                         const int32_t* col_sums, int nb_begin, int nb_end, const Dequant& dq, float* y, size_t ldy) {
-  gemm(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, DequantOut{&dq, y, ldy, 0},
-       [](const DequantOut& o, int r) { return DequantOut{o.dq, o.y, o.ldy, o.row0 + r}; });
+void gemm_s8s8_f32__avx2(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
+                         int nb_begin, int nb_end, const Dequant& dq, float* y, size_t ldy, void* scratch) {
+  gemm(
+      m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, DequantOut{&dq, y, ldy, 0},
+      [](const DequantOut& o, int r) {
+        return DequantOut{o.dq, o.y, o.ldy, o.row0 + r};
+      },
+      scratch);
 }
 
 }  // namespace
 
-const KernelTable kAvx2Kernel = {"avx2", gemm_s8s8_s32__avx2, gemm_s8s8_f32__avx2};
+const KernelTable kAvx2Kernel = {"avx2", gemm_s8s8_s32__avx2, gemm_s8s8_f32__avx2, scratch_bytes__avx2};
 
 }  // namespace indorerank::kernels

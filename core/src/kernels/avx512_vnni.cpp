@@ -86,20 +86,22 @@ inline void gemm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_
 }
 
 void gemm_s8s8_s32__avx512_vnni(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
-                                const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc) {
+                                const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc,
+                                void* /*scratch*/) {
   gemm(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, Int32Out{c, ldc},
        [](const Int32Out& o, int r) { return Int32Out{o.c + r * o.ldc, o.ldc}; });
 }
 
 void gemm_s8s8_f32__avx512_vnni(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
                                 const int32_t* col_sums, int nb_begin, int nb_end, const Dequant& dq, float* y,
-                                size_t ldy) {
+                                size_t ldy, void* /*scratch*/) {
   gemm(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, DequantOut{&dq, y, ldy, 0},
        [](const DequantOut& o, int r) { return DequantOut{o.dq, o.y, o.ldy, o.row0 + r}; });
 }
 
 }  // namespace
 
-const KernelTable kAvx512VnniKernel = {"avx512_vnni", gemm_s8s8_s32__avx512_vnni, gemm_s8s8_f32__avx512_vnni};
+const KernelTable kAvx512VnniKernel = {"avx512_vnni", gemm_s8s8_s32__avx512_vnni, gemm_s8s8_f32__avx512_vnni,
+                                       no_scratch};
 
 }  // namespace indorerank::kernels

@@ -12,6 +12,9 @@
 // 128-bit ones, of 16 columns x 4 depth.
 // C: int32, row-major, `ldc` >= n_pad; a call writes the columns of blocks
 // [nb_begin, nb_end) for rows [0, m).
+// Scratch: a kernel that needs working memory gets it from the caller (the
+// engine carves one piece per thread from its arena, so the memory cap counts
+// it): `scratch_bytes(m, k_pad)` bytes, 64-byte aligned, passed as `scratch`.
 #pragma once
 
 #include <cstddef>
@@ -36,8 +39,8 @@ struct PackedWeights {
 /// Packs W [n][k] (row-major, int8) into the kernel layout.
 PackedWeights pack_weights(const int8_t* w, int n, int k);
 
-using GemmFn = void (*)(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
-                        const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc);
+using GemmFn = void (*)(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
+                        int nb_begin, int nb_end, int32_t* c, size_t ldc, void* scratch);
 
 /// The dequantizing epilogue of gemm_s8s8_f32, for rows [0, m) and columns < n:
 ///   y[r][j] = float(C[r][j] - a_zero[r] * col_sums[j]) * a_scale[r] * w_scale[j] + bias[j]
@@ -51,13 +54,19 @@ struct Dequant {
   int n;
 };
 using GemmF32Fn = void (*)(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
-                           const int32_t* col_sums, int nb_begin, int nb_end, const Dequant& dq, float* y,
-                           size_t ldy);
+                           const int32_t* col_sums, int nb_begin, int nb_end, const Dequant& dq, float* y, size_t ldy,
+                           void* scratch);
+/// Bytes of scratch one call of up to `m` rows at depth `k_pad` uses.
+using ScratchFn = size_t (*)(int m, int k_pad);
+inline size_t no_scratch(int, int) {
+  return 0;
+}
 
 struct KernelTable {
   const char* name;
   GemmFn gemm_s8s8_s32;     // int32 results (the tested contract)
   GemmF32Fn gemm_s8s8_f32;  // the same products, dequantized on the way out
+  ScratchFn scratch_bytes;  // what either needs as `scratch`
 };
 
 // Each kernel; the non-ref ones exist only in builds for their ISA.

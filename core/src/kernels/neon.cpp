@@ -44,18 +44,18 @@ struct TileNeon {
   }
 };
 
-void gemm_s8s8_s32__neon(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
-                         const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc) {
+void gemm_s8s8_s32__neon(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
+                         int nb_begin, int nb_end, int32_t* c, size_t ldc, void* /*scratch*/) {
   neon::gemm<TileNeon>(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, neon::Int32Out{c, ldc});
 }
 
-void gemm_s8s8_f32__neon(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
-                         const int32_t* col_sums, int nb_begin, int nb_end, const Dequant& dq, float* y, size_t ldy) {
+void gemm_s8s8_f32__neon(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
+                         int nb_begin, int nb_end, const Dequant& dq, float* y, size_t ldy, void* /*scratch*/) {
   neon::gemm<TileNeon>(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, neon::DequantOut{&dq, y, ldy, 0});
 }
 
 }  // namespace
 
-const KernelTable kNeonKernel = {"neon", gemm_s8s8_s32__neon, gemm_s8s8_f32__neon};
+const KernelTable kNeonKernel = {"neon", gemm_s8s8_s32__neon, gemm_s8s8_f32__neon, no_scratch};
 
 }  // namespace indorerank::kernels

@@ -38,18 +38,20 @@ struct TileDotprod {
 };
 
 void gemm_s8s8_s32__neon_dotprod(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
-                                 const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc) {
+                                 const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc,
+                                 void* /*scratch*/) {
   neon::gemm<TileDotprod>(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, neon::Int32Out{c, ldc});
 }
 
 void gemm_s8s8_f32__neon_dotprod(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
                                  const int32_t* col_sums, int nb_begin, int nb_end, const Dequant& dq, float* y,
-                                 size_t ldy) {
+                                 size_t ldy, void* /*scratch*/) {
   neon::gemm<TileDotprod>(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, neon::DequantOut{&dq, y, ldy, 0});
 }
 
 }  // namespace
 
-const KernelTable kNeonDotprodKernel = {"neon_dotprod", gemm_s8s8_s32__neon_dotprod, gemm_s8s8_f32__neon_dotprod};
+const KernelTable kNeonDotprodKernel = {"neon_dotprod", gemm_s8s8_s32__neon_dotprod, gemm_s8s8_f32__neon_dotprod,
+                                        no_scratch};
 
 }  // namespace indorerank::kernels

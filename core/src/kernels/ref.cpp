@@ -15,7 +15,8 @@ void dot_block(int kb_count, const int8_t* a_row, const int8_t* w_block, int32_t
 }
 
 void gemm_s8s8_s32__ref(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
-                        const int32_t* /*col_sums*/, int nb_begin, int nb_end, int32_t* c, size_t ldc) {
+                        const int32_t* /*col_sums*/, int nb_begin, int nb_end, int32_t* c, size_t ldc,
+                        void* /*scratch*/) {
   const int kb_count = k_pad / kKr;
   for (int nb = nb_begin; nb < nb_end; ++nb)
     for (int r = 0; r < m; ++r)
@@ -23,8 +24,8 @@ void gemm_s8s8_s32__ref(int m, int k_pad, const int8_t* a, size_t lda, const int
                 c + static_cast<size_t>(r) * ldc + static_cast<size_t>(nb) * kNr);
 }
 
-void gemm_s8s8_f32__ref(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
-                        const int32_t* col_sums, int nb_begin, int nb_end, const Dequant& dq, float* y, size_t ldy) {
+void gemm_s8s8_f32__ref(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
+                        int nb_begin, int nb_end, const Dequant& dq, float* y, size_t ldy, void* /*scratch*/) {
   const int kb_count = k_pad / kKr;
   int32_t acc[kNr];
   for (int nb = nb_begin; nb < nb_end; ++nb)
@@ -40,7 +41,7 @@ void gemm_s8s8_f32__ref(int m, int k_pad, const int8_t* a, size_t lda, const int
 
 }  // namespace
 
-const KernelTable kRefKernel = {"ref", gemm_s8s8_s32__ref, gemm_s8s8_f32__ref};
+const KernelTable kRefKernel = {"ref", gemm_s8s8_s32__ref, gemm_s8s8_f32__ref, no_scratch};
 
 PackedWeights pack_weights(const int8_t* w, int n, int k) {
   PackedWeights p;

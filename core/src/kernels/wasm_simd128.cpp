@@ -24,7 +24,6 @@
 
 #include <algorithm>
 #include <type_traits>
-#include <vector>
 
 #include "kernels.hpp"
 
@@ -161,18 +160,22 @@ inline void for_each_row_tile(int m, F&& f) {
 // 8-column half of W is widened once per block (64 bytes per depth group, in
 // L1) and swept over all of the block's row tiles.
 // `shift(out, r)` moves the output to row r.
+// Scratch: the splatted block, then one widened half of W.
+size_t scratch_bytes__wasm(int m, int k_pad) {
+  return (static_cast<size_t>(std::min(m, kRowBlock)) + 4) * static_cast<size_t>(k_pad / kKr) * sizeof(v128_t);
+}
+
 template <typename Out, typename Shift>
 inline void gemm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
-                 int nb_begin, int nb_end, const Out& out, Shift shift) {
-  thread_local std::vector<v128_t> splat, wide;  // kernel scratch, per thread
+                 int nb_begin, int nb_end, const Out& out, Shift shift, void* scratch) {
   const int kb = k_pad / kKr;
-  splat.resize(static_cast<size_t>(std::min(m, kRowBlock)) * kb);
-  wide.resize(static_cast<size_t>(kb) * 4);
+  v128_t* const splat = static_cast<v128_t*>(scratch);
+  v128_t* const wide = splat + static_cast<size_t>(std::min(m, kRowBlock)) * kb;
   for (int r0 = 0; r0 < m; r0 += kRowBlock) {
     const int mb = std::min(kRowBlock, m - r0);
     // A tile starting at row r of the block starts at splat[r * kb].
     for_each_row_tile(mb, [&](auto rows, int r) {
-      splat_activations<rows.value>(kb, a + (r0 + r) * lda, lda, splat.data() + static_cast<size_t>(r) * kb);
+      splat_activations<rows.value>(kb, a + (r0 + r) * lda, lda, splat + static_cast<size_t>(r) * kb);
     });
     for (int nb = nb_begin; nb < nb_end; ++nb)
       for (int half = 0; half < 2; ++half) {
@@ -180,34 +183,42 @@ inline void gemm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_
         const int col0 = nb * kNr + 8 * half;
         if (mb <= kRawWeightRows) {
           for_each_row_tile(mb, [&](auto rows, int r) {
-            tile<rows.value>(kb, splat.data() + static_cast<size_t>(r) * kb, PackedHalfWeights{wb + 32 * half},
-                             col_sums, col0, shift(out, r0 + r));
+            tile<rows.value>(kb, splat + static_cast<size_t>(r) * kb, PackedHalfWeights{wb + 32 * half}, col_sums, col0,
+                             shift(out, r0 + r));
           });
           continue;
         }
-        widen_weights(kb, wb, half, wide.data());
+        widen_weights(kb, wb, half, wide);
         for_each_row_tile(mb, [&](auto rows, int r) {
-          tile<rows.value>(kb, splat.data() + static_cast<size_t>(r) * kb, WidenedWeights{wide.data()}, col_sums,
-                           col0, shift(out, r0 + r));
+          tile<rows.value>(kb, splat + static_cast<size_t>(r) * kb, WidenedWeights{wide}, col_sums, col0,
+                           shift(out, r0 + r));
         });
       }
   }
 }
 
-void gemm_s8s8_s32__wasm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
-                         const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc) {
-  gemm(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, Int32Out{c, ldc},
-       [](const Int32Out& o, int r) { return Int32Out{o.c + r * o.ldc, o.ldc}; });
+void gemm_s8s8_s32__wasm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
+                         int nb_begin, int nb_end, int32_t* c, size_t ldc, void* scratch) {
+  gemm(
+      m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, Int32Out{c, ldc},
+      [](const Int32Out& o, int r) {
+        return Int32Out{o.c + r * o.ldc, o.ldc};
+      },
+      scratch);
 }
 
-void gemm_s8s8_f32__wasm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
-                         const int32_t* col_sums, int nb_begin, int nb_end, const Dequant& dq, float* y, size_t ldy) {
-  gemm(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, DequantOut{&dq, y, ldy, 0},
-       [](const DequantOut& o, int r) { return DequantOut{o.dq, o.y, o.ldy, o.row0 + r}; });
+void gemm_s8s8_f32__wasm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
+                         int nb_begin, int nb_end, const Dequant& dq, float* y, size_t ldy, void* scratch) {
+  gemm(
+      m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, DequantOut{&dq, y, ldy, 0},
+      [](const DequantOut& o, int r) {
+        return DequantOut{o.dq, o.y, o.ldy, o.row0 + r};
+      },
+      scratch);
 }
 
 }  // namespace
 
-const KernelTable kWasmSimd128Kernel = {"wasm_simd128", gemm_s8s8_s32__wasm, gemm_s8s8_f32__wasm};
+const KernelTable kWasmSimd128Kernel = {"wasm_simd128", gemm_s8s8_s32__wasm, gemm_s8s8_f32__wasm, scratch_bytes__wasm};
 
 }  // namespace indorerank::kernels
