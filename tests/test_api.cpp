@@ -1,9 +1,10 @@
 // The public C++ API: ranking contract, options, errors, the memory cap.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
+#include <random>
 
+#include "heap_counter.hpp"
 #include "test_support.hpp"
 
 using namespace indorerank;
@@ -124,7 +125,7 @@ TEST_CASE("a memory cap below one max-length pair fails at load and says the min
 }
 
 TEST_CASE("the arena peak never exceeds the cap", "[api]") {
-  for (const size_t cap_kib : {0, 300, 1000, 5000}) {
+  for (const size_t cap_kib : {0, 4000, 8000, 20000}) {
     LoadOptions o;
     auto base = test::load_tiny();
     o.memory_limit = cap_kib == 0 ? base->info().min_memory : cap_kib * 1024;
@@ -139,6 +140,36 @@ TEST_CASE("the arena peak never exceeds the cap", "[api]") {
     REQUIRE(i.peak_bytes > 0);
     REQUIRE(i.peak_bytes <= o.memory_limit);
   }
+}
+
+TEST_CASE("a rerank call's heap stays within the memory cap, hostile passages and chunking included", "[api]") {
+  std::mt19937 rng(3);
+  std::string random_words;
+  while (random_words.size() < (1 << 20)) random_words += kPassages[rng() % 5] + " ";
+  const std::vector<std::string> hostile = {std::string(1 << 20, 'a'), std::string(200000, '7'), random_words,
+                                            std::string(3 << 20, ' ') + "kota"};
+  auto base = test::load_tiny();
+  for (const size_t cap : {base->info().min_memory, size_t(24) << 20, size_t(256) << 20})
+    for (const bool chunk : {false, true}) {
+      LoadOptions o;
+      o.memory_limit = cap;
+      auto r = Reranker::load(test::fixture("tiny.int8.safetensors"), o);
+      REQUIRE(r.ok());
+      RerankOptions ro;
+      ro.chunk_long_passages = chunk;
+      for (const std::string& p : hostile) {
+        INFO("cap " << cap << " chunk " << chunk << " passage of " << p.size() << " bytes starting " << p.substr(0, 8));
+        const std::vector<std::string> passages = {p, kPassages[0]};
+        test::heap::reset_peak();
+        const size_t live0 = test::heap::live_bytes();
+        auto out = r.value()->rerank("ibu kota", passages, ro);
+        const size_t grown = test::heap::peak_bytes() - live0;
+        // A passage of only spaces gives too few tokens: refused, not read whole.
+        if (!out.ok()) REQUIRE(out.status().code() == StatusCode::kResourceExhausted);
+        REQUIRE(grown <= cap);
+        REQUIRE(r.value()->info().peak_bytes <= cap);
+      }
+    }
 }
 
 TEST_CASE("score_ids validates its input", "[api]") {

@@ -1,36 +1,19 @@
 // Every compiled kernel equals the reference bit for bit (int32 results), at
 // every tail size and at the real layer shapes; ref equals a naive GEMM.
-#include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <random>
 #include <vector>
 
+#include "heap_counter.hpp"
 #include "kernels/kernels.hpp"
 #include "ops.hpp"
 
 using namespace indorerank::kernels;
 
 // Kernels take all their working memory from the caller (the arena, which the
-// memory cap counts): heap allocations during a kernel call are counted here.
-namespace {
-std::atomic<long> g_heap_allocations{0};
-}
-void* operator new(std::size_t n) {
-  g_heap_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-
+// memory cap counts): a kernel call allocates nothing on the heap.
 namespace {
 
 std::vector<int8_t> random_int8(size_t n, std::mt19937& rng, bool extremes) {
@@ -80,10 +63,10 @@ std::vector<int32_t> run(const KernelTable& kt, int m, const PackedWeights& p, c
   const size_t ldc = static_cast<size_t>(p.n_pad) + 3;  // a stride wider than needed must work
   std::vector<int32_t> c(static_cast<size_t>(m) * ldc, 0x5a5a5a5a);
   Scratch scratch(kt, m, p.k_pad);
-  const long heap0 = g_heap_allocations.load();
+  const long heap0 = indorerank::test::heap::allocations();
   kt.gemm_s8s8_s32(m, p.k_pad, a.data(), lda, p.data.data(), p.col_sums.data(), nb_begin, nb_end, c.data(), ldc,
                    scratch.get());
-  REQUIRE(g_heap_allocations.load() == heap0);
+  REQUIRE(indorerank::test::heap::allocations() == heap0);
   REQUIRE(scratch.guard_intact());
   std::vector<int32_t> out(static_cast<size_t>(m) * p.n);
   for (int i = 0; i < m; ++i)
@@ -199,10 +182,10 @@ TEST_CASE("the dequantizing GEMM equals int32 GEMM + dequantize_row bit for bit"
           const size_t ldy = static_cast<size_t>(n) + 2;
           std::vector<float> y(static_cast<size_t>(m) * ldy, -7.0f);
           Scratch scratch(*kt, m, p.k_pad);
-          const long heap0 = g_heap_allocations.load();
+          const long heap0 = indorerank::test::heap::allocations();
           kt->gemm_s8s8_f32(m, p.k_pad, a.data(), p.k_pad, p.data.data(), p.col_sums.data(), 0, p.n_blocks(), dq,
                             y.data(), ldy, scratch.get());
-          REQUIRE(g_heap_allocations.load() == heap0);
+          REQUIRE(indorerank::test::heap::allocations() == heap0);
           REQUIRE(scratch.guard_intact());
           INFO("kernel " << kt->name << " m=" << m << " n=" << n << " k=" << k);
           for (int i = 0; i < m; ++i) {

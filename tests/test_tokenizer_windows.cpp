@@ -11,10 +11,12 @@
 #include <string>
 
 #include "blob.hpp"
+#include "heap_counter.hpp"
 #include "test_support.hpp"
 #include "tokenizer.hpp"
 
 using namespace indorerank;
+namespace heap_test = indorerank::test::heap;
 
 namespace {
 
@@ -158,8 +160,8 @@ TEST_CASE("a 100 MB passage is tokenized in little time and memory", "[tokenizer
   const double chunk_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t2).count();
   REQUIRE(chunks.ok());
   REQUIRE(chunks->front().passage_truncated);
-  REQUIRE(chunks->size() > 100);  // 256 KiB of text: thousands of tokens
-  REQUIRE(chunks->size() < 2000);
+  REQUIRE(chunks->size() > 10);  // 64 KiB of text: thousands of tokens
+  REQUIRE(chunks->size() < 500);
   if (timed) CHECK(chunk_seconds < 1.0);
   CHECK(proc_status_kb("VmHWM") - rss1 < 32 * 1024);
   // A run without spaces is cut too: 100 MB of one word.
@@ -174,12 +176,12 @@ TEST_CASE("a 100 MB passage is tokenized in little time and memory", "[tokenizer
     if (timed) CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count() < 1.0);
   }
   // Characters the vocabulary lacks merge into one <unk> (the tiny fixture has
-  // no CJK), so such a run gives too few tokens to cut: up to 256 KiB it is
+  // no CJK), so such a run gives too few tokens to cut: up to the prefix limit it is
   // read whole, past that it is refused with a clear error, not swallowed.
   // So is a text that is mostly spaces.
   for (const char* unit : {"\xE1\x8E\xA0", "\xE6\x9D\xB1"}) {
     std::string unknown;
-    while (unknown.size() < (200 << 10)) unknown += unit;
+    while (unknown.size() < Tokenizer::kPrefixLimit - 4096) unknown += unit;
     auto fits = tok.value()->encode_pair(query, unknown, 256);
     REQUIRE(fits.ok());
     REQUIRE(fits->input_ids == whole_pair(*tok.value(), query, unknown, 256).input_ids);
@@ -227,4 +229,33 @@ TEST_CASE("chunks of a passage past the prefix limit are the chunks of its text 
     for (size_t c = 0; c < short_got->size(); ++c) REQUIRE((*short_got)[c].input_ids == (*short_want)[c].input_ids);
     REQUIRE(!short_got->front().passage_truncated);
   }
+}
+
+TEST_CASE("the tokenizer's heap stays within working_bytes() on the worst texts", "[tokenizer]") {
+  auto tok = Tokenizer::create(tiny_proto(), 1 << 20);
+  REQUIRE(tok.ok());
+  std::mt19937 rng(5);
+  const size_t n = Tokenizer::kPrefixLimit;
+  auto repeat = [n](const std::string& unit) {
+    std::string s;
+    while (s.size() < n) s += unit;
+    s.resize(n);
+    return s;
+  };
+  // One piece per byte (a letter, digits, letters between spaces) is the worst
+  // case; unknown characters, mixed text and prose use less.
+  const std::string texts[] = {
+      repeat("a"),          repeat("kata"),          repeat("\xE6\x9D\xB1"), repeat("a "),
+      repeat("1234567890"), repeat("a\xE6\x9D\xB1"), random_text(rng, n),    repeat("harga beras di pasar ")};
+  for (const std::string& text : texts) {
+    INFO("text starting " << text.substr(0, 24));
+    heap_test::reset_peak();
+    const size_t live0 = heap_test::live_bytes();
+    auto e = tok.value()->encode_pair("harga beras", text, 256);  // prefixes up to the limit
+    auto c = tok.value()->encode_pair_chunks("harga beras", text, 256, 16);
+    REQUIRE(e.ok());
+    REQUIRE(c.ok());
+    REQUIRE(heap_test::peak_bytes() - live0 <= Tokenizer::working_bytes(n));
+  }
+  REQUIRE(tok.value()->peak_working_bytes() == Tokenizer::working_bytes(n));
 }

@@ -90,7 +90,6 @@ static StatusOr<std::unique_ptr<Reranker::Impl>> make_impl(std::shared_ptr<const
   if (o.max_length > c.max_position_embeddings - 2)
     return invalid_argument("max_length " + std::to_string(o.max_length) + " exceeds the model's " +
                             std::to_string(c.max_position_embeddings - 2) + " positions");
-  INDORERANK_ASSIGN_OR_RETURN(impl->tokenizer, Tokenizer::create(impl->weights->sentencepiece_model, c.vocab_size));
 
   int threads = o.threads;
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
@@ -99,23 +98,34 @@ static StatusOr<std::unique_ptr<Reranker::Impl>> make_impl(std::shared_ptr<const
 #endif
   impl->options.threads = threads;
 
-  impl->min_memory = Encoder::workspace_bytes(c, *impl->kernel, o.max_length, o.max_length, threads);
+  // The cap covers the engine's arena and the tokenizer's working memory. The
+  // tokenizer reads at most kPrefixLimit bytes at once, less under a small cap.
+  const size_t engine_min = Encoder::workspace_bytes(c, *impl->kernel, o.max_length, o.max_length, threads);
+  impl->min_memory = engine_min + Tokenizer::working_bytes(Tokenizer::kMinPrefixLimit);
   if (impl->min_memory > o.memory_limit)
     return resource_exhausted("memory_limit " + std::to_string(o.memory_limit) + " bytes is too small: one pair of " +
                               std::to_string(o.max_length) + " tokens needs " + std::to_string(impl->min_memory) +
-                              " bytes of working memory (lower max_length or threads, or raise the limit)");
+                              " bytes of working memory (" + std::to_string(engine_min) + " for the engine, the rest " +
+                              "for the tokenizer; lower max_length or threads, or raise the limit)");
+  size_t prefix_limit = Tokenizer::kPrefixLimit;
+  while (prefix_limit > Tokenizer::kMinPrefixLimit &&
+         engine_min + Tokenizer::working_bytes(prefix_limit) > o.memory_limit)
+    prefix_limit /= 2;
+  INDORERANK_ASSIGN_OR_RETURN(impl->tokenizer,
+                              Tokenizer::create(impl->weights->sentencepiece_model, c.vocab_size, prefix_limit));
+  const size_t arena_cap = o.memory_limit - Tokenizer::working_bytes(prefix_limit);
   int lo = o.max_length, hi = kMaxBatchTokens;
-  while (lo < hi) {  // largest token count whose workspace fits the cap
+  while (lo < hi) {  // largest token count whose workspace fits the arena's share
     const int mid = (lo + hi + 1) / 2;
     const size_t bytes = Encoder::workspace_bytes(c, *impl->kernel, mid, o.max_length, threads);
-    if (bytes <= o.memory_limit)
+    if (bytes <= arena_cap)
       lo = mid;
     else
       hi = mid - 1;
   }
   impl->batch_tokens = lo;
   impl->pool = std::make_unique<ThreadPool>(threads);
-  impl->arena = std::make_unique<Arena>(o.memory_limit);
+  impl->arena = std::make_unique<Arena>(arena_cap);
   impl->encoder = std::make_unique<Encoder>(*impl->weights, *impl->kernel, *impl->pool);
   return impl;
 }
@@ -242,7 +252,7 @@ Info Reranker::info() const {
   i.memory_limit = impl_->options.memory_limit;
   i.min_memory = impl_->min_memory;
   std::lock_guard<std::mutex> lock(impl_->mu);
-  i.peak_bytes = impl_->arena->peak_bytes();
+  i.peak_bytes = impl_->arena->peak_bytes() + impl_->tokenizer->peak_working_bytes();
   return i;
 }
 

@@ -68,6 +68,10 @@ int Tokenizer::piece_count() const { return sp_->GetPieceSize(); }
 
 Status Tokenizer::encode(std::string_view text, std::vector<int32_t>* ids) const {
   ids->clear();
+  size_t longest = longest_read_.load(std::memory_order_relaxed);
+  while (text.size() > longest &&
+         !longest_read_.compare_exchange_weak(longest, text.size(), std::memory_order_relaxed)) {
+  }
   std::vector<int> raw;
   const std::string clean = repair_utf8(text);
   const auto st = sp_->Encode(clean, &raw);
@@ -89,9 +93,10 @@ Status Tokenizer::encode_leading(std::string_view text, size_t need, std::vector
   *count = 0;
   *complete = true;
   if (need == SIZE_MAX) {  // counting: the whole text, within bounds
-    if (text.size() > 4 * prefix_limit_)
-      return resource_exhausted("a text of " + std::to_string(text.size()) + " bytes is too long to count its tokens (" +
-                                std::to_string(4 * prefix_limit_) + " at most)");
+    if (text.size() > prefix_limit_)
+      return resource_exhausted("a text of " + std::to_string(text.size()) +
+                                " bytes is too long to count its tokens (" + std::to_string(prefix_limit_) +
+                                " at most)");
     INDORERANK_RETURN_IF_ERROR(encode(text, ids));
     *count = ids->size();
     ids->clear();

@@ -24,6 +24,7 @@
 // from the start of the text.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -47,10 +48,15 @@ void truncate_longest_first(size_t* a, size_t* b, size_t budget);
 
 class Tokenizer {
  public:
-  /// The most text sentencepiece is given for one side of a pair when
-  /// reads_prefixes(): it bounds the tokenizer's working memory (about 12 MB
-  /// at worst, for characters the vocabulary lacks) whatever the text's length.
-  static constexpr size_t kPrefixLimit = 256 << 10;
+  /// The most text sentencepiece is given at once when reads_prefixes(): it
+  /// bounds the tokenizer's working memory whatever the text's length.
+  static constexpr size_t kPrefixLimit = 64 << 10;
+  /// The smallest prefix limit a memory cap may bring it down to.
+  static constexpr size_t kMinPrefixLimit = 8 << 10;
+  /// Heap bytes sentencepiece may use for a text of `bytes` bytes (and what
+  /// the caller keeps of it). Measured on the worst texts (one piece per byte,
+  /// such as a run of one letter: 205 bytes per byte), with a margin; tested.
+  static size_t working_bytes(size_t bytes) { return 256 * bytes + (1 << 20); }
   /// `model_proto` is a serialized sentencepiece ModelProto. Fails when the
   /// model is invalid or would emit ids >= vocab_size. `prefix_limit` is for
   /// tests that exercise the limit on small texts.
@@ -73,12 +79,15 @@ class Tokenizer {
   int piece_count() const;
   /// True when long texts are read by prefixes (see above).
   bool reads_prefixes() const { return prefixes_; }
+  size_t prefix_limit() const { return prefix_limit_; }
+  /// working_bytes() of the longest text given to sentencepiece so far.
+  size_t peak_working_bytes() const { return working_bytes(longest_read_.load(std::memory_order_relaxed)); }
 
  private:
   Tokenizer();
   /// The leading ids of `text`: all of them (*complete = true), or more than
   /// `need` of them whose first `need` equal encode(text)'s. need == SIZE_MAX
-  /// only counts (texts up to 4 x kPrefixLimit): *count gets the number of
+  /// only counts (texts up to the prefix limit): *count gets the number of
   /// ids of the whole text, `ids` stays empty.
   Status encode_leading(std::string_view text, size_t need, std::vector<int32_t>* ids, size_t* count,
                         bool* complete) const;
@@ -89,6 +98,7 @@ class Tokenizer {
   std::unique_ptr<sentencepiece::SentencePieceProcessor> sp_;
   bool prefixes_ = false;
   size_t prefix_limit_ = kPrefixLimit;
+  mutable std::atomic<size_t> longest_read_{0};
 };
 
 }  // namespace indorerank

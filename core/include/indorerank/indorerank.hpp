@@ -42,10 +42,12 @@ namespace indorerank {
 struct LoadOptions {
   /// Tokens per (query, passage) pair including the 4 special tokens; 8..512.
   int max_length = 256;
-  /// Hard cap in bytes for all working memory (activations, scratch) of one
-  /// rerank call. Weights are not counted here (see Info::weight_bytes). A cap
-  /// too small for one max_length pair makes load() fail with
-  /// kResourceExhausted and says the minimum.
+  /// Hard cap in bytes for all working memory of one rerank call: the engine's
+  /// activations and kernel scratch, and the tokenizer's working memory (long
+  /// texts are read in bounded prefixes; a small cap makes them shorter).
+  /// Weights are not counted here (see Info::weight_bytes). A cap too small
+  /// for one max_length pair makes load() fail with kResourceExhausted and
+  /// says the minimum.
   size_t memory_limit = size_t(256) << 20;
   /// Worker threads for the engine; 0 means one per hardware thread.
   int threads = 1;
@@ -104,7 +106,8 @@ struct Info {
   size_t file_bytes = 0;       ///< Size of the model file.
   size_t memory_limit = 0;     ///< The working-memory cap.
   size_t min_memory = 0;       ///< Working memory one max_length pair needs.
-  size_t peak_bytes = 0;       ///< Largest working memory used so far.
+  size_t peak_bytes = 0;       ///< Largest working memory used so far (the engine's peak plus the
+                               ///< tokenizer's bound for the longest text it has read).
 };
 
 class Reranker {
