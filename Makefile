@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-bundlers test-demo bench-wasm bench-demo bench-serve asan tsan fuzz bench-native demo eval fixtures-full clean
+.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-bundlers test-demo bench-wasm bench-demo bench-serve asan tsan fuzz bench-native demo eval fixtures-full fixtures-spread clean
 
 all: native
 
@@ -122,6 +122,15 @@ fuzz: native
 # The full mMiniLMv2-L12-H384 shape fixture, converted (generated, never committed).
 fixtures-full: native
 	cd $(BUILD)/native && ctest -R 'fixture.full|convert.full' --output-on-failure
+
+# The full shape with a 250,000-piece tokenizer whose real pieces are spread
+# over the id range as XLM-R's are (tools/fixtures/spread_spm.py), converted:
+# what lazy loading of embedding rows is measured on.
+fixtures-spread: native
+	/usr/bin/python3 tools/fixtures/gen_fixture.py --shape full --seed 2 --spread-vocab 250000 --no-onnx \
+	  --out $(FIXTURES)/spread
+	test $(FIXTURES)/spread.int8.safetensors -nt $(FIXTURES)/spread/.done || \
+	  $(CLI) convert $(FIXTURES)/spread $(FIXTURES)/spread.int8.safetensors
 
 bench-native: fixtures-full
 	node bench/native_vs_ort.mjs --cli $(CLI) --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors

@@ -91,3 +91,52 @@ TEST_CASE("tokenizer rejects bad models and bad arguments", "[tokenizer]") {
   REQUIRE(e.ok());
   REQUIRE(e->input_ids == std::vector<int32_t>{0, 2, 2, 2});
 }
+
+TEST_CASE("a 250,000-piece tokenizer (the fixture's pieces spread as XLM-R's are) gives their new ids", "[tokenizer]") {
+  auto proto = read_file(test::fixture("spread_spm/sentencepiece.bpe.model"));
+  auto mapping = read_file(test::fixture("spread_spm/sentencepiece.bpe.model.ids.json"));
+  REQUIRE(proto.ok());
+  REQUIRE(mapping.ok());
+  auto m = json::parse(std::string(mapping->begin(), mapping->end()));
+  REQUIRE(m.ok());
+  std::vector<int32_t> old_to_new;
+  for (const auto& x : m->find("old_to_new")->items()) old_to_new.push_back(static_cast<int32_t>(x.as_int()));
+  auto spread = Tokenizer::create(std::string(proto->begin(), proto->end()), 250002);
+  REQUIRE(spread.ok());
+  REQUIRE(spread.value()->piece_count() == 250000);
+  REQUIRE(spread.value()->reads_prefixes());
+  auto tiny = tiny_tokenizer();
+  // Private Use Area characters are what the filler pieces are made of.
+  auto has_private_use = [](const std::string& s) {
+    for (size_t i = 0; i < s.size(); ++i) {
+      const auto b = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
+      if (b(0) == 0xEE || (b(0) == 0xEF && b(1) <= 0xA3) || (b(0) == 0xF3 && b(1) >= 0xB0) || b(0) == 0xF4) return true;
+    }
+    return false;
+  };
+  std::ifstream in(test::fixture("token_cases.jsonl"));
+  std::string line;
+  int cases = 0, high = 0;
+  while (std::getline(in, line)) {
+    auto v = json::parse(line);
+    REQUIRE(v.ok());
+    const std::string q = from_hex(v->find("q_hex")->as_string());
+    const std::string p = from_hex(v->find("p_hex")->as_string());
+    if (has_private_use(q) || has_private_use(p)) continue;
+    const int max_length = static_cast<int>(v->find("max_length")->as_int());
+    auto want = tiny->encode_pair(q, p, max_length);
+    auto got = spread.value()->encode_pair(q, p, max_length);
+    REQUIRE(want.ok());
+    REQUIRE(got.ok());
+    INFO("case " << cases);
+    REQUIRE(got->input_ids.size() == want->input_ids.size());
+    for (size_t i = 0; i < want->input_ids.size(); ++i) {
+      const int32_t id = want->input_ids[i];
+      REQUIRE(got->input_ids[i] == (id <= kUnkId ? id : old_to_new[static_cast<size_t>(id - 1)] + 1));
+      high += got->input_ids[i] > 100000;
+    }
+    ++cases;
+  }
+  REQUIRE(cases >= 1000);
+  REQUIRE(high > 1000);  // the ids really are spread
+}
