@@ -40,7 +40,9 @@ export interface LoadOptions {
    */
   maxLength?: number;
   /**
-   * Hard cap in bytes on the engine's working memory (weights not counted).
+   * Hard cap in bytes on one call's working memory: the engine's activations
+   * and kernel scratch, and the tokenizer's (long texts are read in bounded
+   * prefixes, shorter under a small cap). Weights are not counted.
    * Too small for one `maxLength` pair rejects with code `resource_exhausted`
    * and a message giving the minimum.
    * @defaultValue 268435456 (256 MiB)
@@ -190,7 +192,7 @@ export interface Info {
   memoryLimit: number;
   /** Working memory one `maxLength` pair needs. */
   minMemory: number;
-  /** Largest working memory used so far. */
+  /** Largest working memory used so far (the engine's peak plus the tokenizer's bound for the longest text read). */
   peakBytes: number;
   /** Size of the WebAssembly memory of this reranker. */
   wasmMemoryBytes: number;
@@ -211,7 +213,8 @@ export class IndorerankError extends Error {
   /**
    * Stable name of the failure: `invalid_argument`, `data_loss` (bad model
    * bytes, or a download whose sha256 differs from the server's),
-   * `resource_exhausted` (memory cap), `not_found` (no such file, HTTP 404,
+   * `resource_exhausted` (memory cap, a text or call too large, the
+   * WebAssembly module out of memory: the reranker stays usable), `not_found` (no such file, HTTP 404,
    * no such hub repo, a package file a bundler did not emit), `disposed`,
    * `fetch_failed` (the server could not be reached, an HTTP error, a
    * download that broke off), `unimplemented`, `aborted`, `internal`.
