@@ -2,12 +2,12 @@
 // flips, wrong files. Each must give a clear error or a working model, never
 // a crash (this suite also runs under ASan + UBSan with `make asan`).
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstring>
 #include <random>
 
 #include "blob.hpp"
+#include "model_bytes.hpp"
 #include "safetensors.hpp"
 #include "test_support.hpp"
 
@@ -93,18 +93,28 @@ TEST_CASE("data byte flips never crash and NaN weights are refused", "[model_fil
         for (const auto& x : res.value()) REQUIRE(x.score >= 0.0f);
     }
   }
-  // A NaN in a float tensor is named.
-  auto parsed = safetensors::parse(bytes.data(), bytes.size());
+  // A NaN in a float tensor is named (in a file without checksums, which
+  // would otherwise catch the change first).
+  const auto old = test::without_blocks(bytes);
+  auto parsed = safetensors::parse(old.data(), old.size());
   REQUIRE(parsed.ok());
   const auto* t = parsed->find("layers.0.attention.norm.weight");
   REQUIRE(t != nullptr);
-  auto b = bytes;
-  const size_t off = static_cast<size_t>(t->data - bytes.data());
+  auto b = old;
+  const size_t off = static_cast<size_t>(t->data - old.data());
   const float nan = std::nanf("");
   std::memcpy(b.data() + off, &nan, 4);
   auto r = Reranker::load_from_bytes(b.data(), b.size());
   REQUIRE(!r.ok());
   REQUIRE(r.status().message().find("layers.0.attention.norm.weight") != std::string::npos);
+  // With checksums the same change is a corrupted head.
+  auto parsed_blocks = safetensors::parse(bytes.data(), bytes.size());
+  REQUIRE(parsed_blocks.ok());
+  b = bytes;
+  std::memcpy(b.data() + parsed_blocks->find("layers.0.attention.norm.weight")->offset, &nan, 4);
+  r = Reranker::load_from_bytes(b.data(), b.size());
+  REQUIRE(r.status().code() == StatusCode::kDataLoss);
+  REQUIRE(r.status().message().find("head fails its checksum") != std::string::npos);
 }
 
 TEST_CASE("wrong files are named as such", "[model_file]") {

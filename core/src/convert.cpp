@@ -1,11 +1,13 @@
 // `indorerank convert`: Hugging Face XLM-RoBERTa cross-encoder folder -> one
 // int8 model file (format in model_file.hpp).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <new>
 
 #include "blob.hpp"
+#include "crc32.hpp"
 #include "indorerank/indorerank.hpp"
 #include "json.hpp"
 #include "model_file.hpp"
@@ -186,6 +188,30 @@ struct Converted {
   std::vector<TensorToWrite> tensors;
 };
 
+// The block layout (model_file.hpp): the word embeddings become the last
+// data, with a CRC-32 per block of rows and one for everything before them.
+void put_table_last(const ModelConfig& c, Converted* out) {
+  auto& ts = out->tensors;
+  const auto it =
+      std::find_if(ts.begin(), ts.end(), [](const TensorToWrite& t) { return t.name == "embeddings.word.weight"; });
+  TensorToWrite table = std::move(*it);
+  ts.erase(it);
+  const size_t block_bytes = static_cast<size_t>(kEmbeddingBlockRows) * static_cast<size_t>(c.hidden_size);
+  const size_t blocks = (table.bytes.size() + block_bytes - 1) / block_bytes;
+  std::vector<uint8_t> crcs(blocks * 4);
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t begin = b * block_bytes, n = std::min(block_bytes, table.bytes.size() - begin);
+    const uint32_t crc = crc32(table.bytes.data() + begin, n);
+    for (int i = 0; i < 4; ++i) crcs[b * 4 + static_cast<size_t>(i)] = static_cast<uint8_t>(crc >> (8 * i));
+  }
+  ts.push_back({kBlockCrcTensor, DType::kI32, {static_cast<int64_t>(blocks)}, std::move(crcs)});
+  uint32_t head = 0;
+  for (const auto& t : ts) head = crc32(t.bytes.data(), t.bytes.size(), head);
+  ts.push_back(std::move(table));
+  out->meta[kBlockRowsKey] = std::to_string(kEmbeddingBlockRows);
+  out->meta[kHeadCrcKey] = std::to_string(head);
+}
+
 // The int8 model file's contents from a checkpoint's three parts.
 StatusOr<Converted> convert_checkpoint(std::string_view config_json, const std::string& config_name,
                                        std::vector<uint8_t> spm, const uint8_t* st_data, size_t st_size) {
@@ -239,6 +265,7 @@ StatusOr<Converted> convert_checkpoint(std::string_view config_json, const std::
               {"config", config_to_json(c)},
               {"architecture", "XLMRobertaForSequenceClassification"}};
   out.tensors = std::move(w.tensors);
+  put_table_last(c, &out);
   return out;
 }
 

@@ -145,7 +145,7 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
     }
   pool_.parallel_for(T, [&](int b, int e) {
     for (int t = b; t < e; ++t) {
-      const int8_t* we = w_.word_embeddings + static_cast<size_t>(token_id[t]) * H;
+      const int8_t* we = w_.word_embeddings.row(token_id[t]);
       const float ws_scale = w_.word_scale[token_id[t]];
       const float* pe = w_.position_embeddings.data() + static_cast<size_t>(token_pos[t]) * H;
       const float* te = w_.token_type_embedding.data();

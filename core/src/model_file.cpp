@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "crc32.hpp"
 #include "json.hpp"
 #include "safetensors.hpp"
 
@@ -81,6 +82,7 @@ class Reader {
       return data_loss("tensor '" + name + "' has dtype " + safetensors::dtype_name(t->dtype) + ", expected " +
                        safetensors::dtype_name(dtype));
     if (t->shape != shape) return data_loss("tensor '" + name + "' has shape " + shape_str(t->shape) + ", expected " + shape_str(shape));
+    if (!t->data) return data_loss("file truncated: tensor '" + name + "' is not in the bytes given");
     return t;
   }
 
@@ -134,8 +136,9 @@ QuantLinear stack_qkv(const QuantLinear* parts[3], const safetensors::File& f, c
 
 }  // namespace
 
-StatusOr<std::unique_ptr<ModelWeights>> load_model(std::shared_ptr<const Blob> file) {
-  INDORERANK_ASSIGN_OR_RETURN(safetensors::File f, safetensors::parse(file->data(), file->size()));
+namespace {
+
+StatusOr<ModelConfig> check_format(const safetensors::File& f) {
   const auto fmt = f.metadata.find("format");
   if (fmt == f.metadata.end() || fmt->second != kFormatName)
     return data_loss("not an indorerank int8 model file (metadata 'format' is not '" + std::string(kFormatName) +
@@ -145,15 +148,102 @@ StatusOr<std::unique_ptr<ModelWeights>> load_model(std::shared_ptr<const Blob> f
     return data_loss("unsupported model file version (this build reads version " + std::string(kFormatVersion) + ")");
   const auto cfg = f.metadata.find("config");
   if (cfg == f.metadata.end()) return data_loss("model file metadata has no 'config'");
+  return config_from_json(cfg->second);
+}
 
+StatusOr<uint32_t> metadata_u32(const safetensors::File& f, const char* key, uint64_t max) {
+  const std::string& v = f.metadata.at(key);
+  uint64_t x = 0;
+  if (v.empty() || v.size() > 10) return data_loss(std::string("model file metadata '") + key + "' is not a number");
+  for (const char ch : v) {
+    if (ch < '0' || ch > '9') return data_loss(std::string("model file metadata '") + key + "' is not a number");
+    x = x * 10 + static_cast<uint64_t>(ch - '0');
+  }
+  if (x > max) return data_loss(std::string("model file metadata '") + key + "' is out of range");
+  return static_cast<uint32_t>(x);
+}
+
+// Where the head ends and the blocks lie; block_rows 0 for a file without blocks.
+StatusOr<ModelLayout> layout_of(const safetensors::File& f, const ModelConfig& c) {
+  const TensorView* emb = f.find("embeddings.word.weight");
+  if (!emb || emb->dtype != DType::kI8 || emb->shape != std::vector<int64_t>{c.vocab_size, c.hidden_size})
+    return data_loss("model file has no tensor 'embeddings.word.weight' I8 [vocab_size, hidden_size]");
+  ModelLayout l;
+  l.header_bytes = f.header_bytes;
+  l.row_bytes = static_cast<uint32_t>(c.hidden_size);
+  l.file_bytes = f.header_bytes;
+  for (const auto& [name, t] : f.tensors) l.file_bytes = std::max<uint64_t>(l.file_bytes, t.offset + t.nbytes);
+  l.head_bytes = emb->offset;
+  if (f.metadata.count(kBlockRowsKey) == 0) return l;
+  INDORERANK_ASSIGN_OR_RETURN(l.block_rows, metadata_u32(f, kBlockRowsKey, 1u << 16));
+  if (l.block_rows == 0) return data_loss("model file metadata 'embedding_block_rows' is 0");
+  if (emb->offset + emb->nbytes != l.file_bytes)
+    return data_loss("model file says it has embedding blocks but the table is not its last data");
+  for (const auto& [name, t] : f.tensors)
+    if (&t != emb && t.offset + t.nbytes > emb->offset)
+      return data_loss("model file says it has embedding blocks but tensor '" + name + "' follows the table");
+  l.blocks = static_cast<uint32_t>((static_cast<uint64_t>(c.vocab_size) + l.block_rows - 1) / l.block_rows);
+  if (f.metadata.count(kHeadCrcKey) == 0) return data_loss("model file has embedding blocks but no 'head_crc32'");
+  return l;
+}
+
+}  // namespace
+
+StatusOr<ModelLayout> read_layout(const uint8_t* data, size_t size) {
+  if (size < 8) return data_loss("a model file's layout needs its first 8 bytes, got " + std::to_string(size));
+  uint64_t header_len = 0;
+  for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | data[i];
+  if (header_len <= size - 8) {
+    INDORERANK_ASSIGN_OR_RETURN(safetensors::File f, safetensors::parse(data, size, safetensors::Extent::kHeaderOnly));
+    INDORERANK_ASSIGN_OR_RETURN(ModelConfig c, check_format(f));
+    return layout_of(f, c);
+  }
+  if (header_len > (uint64_t(1) << 32)) return data_loss("not a model file: implausible header length");
+  ModelLayout l;
+  l.header_bytes = 8 + header_len;
+  return l;
+}
+
+StatusOr<std::unique_ptr<ModelWeights>> load_model(std::shared_ptr<const Blob> file, bool head_only) {
+  INDORERANK_ASSIGN_OR_RETURN(
+      safetensors::File f, safetensors::parse(file->data(), file->size(),
+                                              head_only ? safetensors::Extent::kMayEnd : safetensors::Extent::kWhole));
   auto m = std::make_unique<ModelWeights>();
-  INDORERANK_ASSIGN_OR_RETURN(m->config, config_from_json(cfg->second));
+  INDORERANK_ASSIGN_OR_RETURN(m->config, check_format(f));
   const ModelConfig& c = m->config;
   const int h = c.hidden_size, inter = c.intermediate_size;
+  INDORERANK_ASSIGN_OR_RETURN(m->layout, layout_of(f, c));
+  const ModelLayout& l = m->layout;
+  if (head_only) {
+    if (l.block_rows == 0)
+      return data_loss(
+          "this model file has no embedding blocks (an older converter wrote it): load it whole, or "
+          "convert it again");
+    if (file->size() != l.head_bytes)
+      return data_loss("a model head has " + std::to_string(l.head_bytes) + " bytes, got " +
+                       std::to_string(file->size()));
+  }
+  if (l.block_rows > 0) {
+    INDORERANK_ASSIGN_OR_RETURN(const uint32_t want, metadata_u32(f, kHeadCrcKey, 0xFFFFFFFFu));
+    if (crc32(file->data() + l.header_bytes, l.head_bytes - l.header_bytes) != want)
+      return data_loss("the model file is corrupted: its head fails its checksum (download the model again)");
+  }
   Reader r(f);
 
-  INDORERANK_ASSIGN_OR_RETURN(const TensorView* emb, r.get("embeddings.word.weight", DType::kI8, {c.vocab_size, h}));
-  m->word_embeddings = reinterpret_cast<const int8_t*>(emb->data);
+  std::vector<uint32_t> block_crc;
+  if (l.block_rows > 0) {
+    INDORERANK_ASSIGN_OR_RETURN(const TensorView* t, r.get(kBlockCrcTensor, DType::kI32, {l.blocks}));
+    block_crc.resize(l.blocks);
+    std::memcpy(block_crc.data(), t->data, t->nbytes);
+  }
+  if (head_only) {
+    m->word_embeddings.init_absent(c.vocab_size, h, static_cast<int>(l.block_rows), std::move(block_crc));
+  } else {
+    INDORERANK_ASSIGN_OR_RETURN(const TensorView* emb, r.get("embeddings.word.weight", DType::kI8, {c.vocab_size, h}));
+    m->word_embeddings.init_in_file(reinterpret_cast<const int8_t*>(emb->data), c.vocab_size, h,
+                                    l.block_rows > 0 ? static_cast<int>(l.block_rows) : c.vocab_size,
+                                    std::move(block_crc));
+  }
   INDORERANK_RETURN_IF_ERROR(r.floats("embeddings.word.scale", {c.vocab_size}, &m->word_scale));
   INDORERANK_RETURN_IF_ERROR(r.floats("embeddings.position.weight", {c.max_position_embeddings, h}, &m->position_embeddings));
   INDORERANK_RETURN_IF_ERROR(r.floats("embeddings.token_type.weight", {1, h}, &m->token_type_embedding));
@@ -183,10 +273,10 @@ StatusOr<std::unique_ptr<ModelWeights>> load_model(std::shared_ptr<const Blob> f
   m->out_proj_bias = ob[0];
 
   const TensorView* spm = f.find("tokenizer.sentencepiece");
-  if (!spm || spm->dtype != DType::kU8 || spm->shape.size() != 1)
+  if (!spm || spm->dtype != DType::kU8 || spm->shape.size() != 1 || !spm->data)
     return data_loss("model file has no tokenizer (tensor 'tokenizer.sentencepiece', U8 [n])");
   m->sentencepiece_model.assign(reinterpret_cast<const char*>(spm->data), spm->nbytes);
-  m->file = std::move(file);
+  if (!head_only) m->file = std::move(file);  // a head's bytes are all copied: they go now
   return m;
 }
 

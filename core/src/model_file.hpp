@@ -17,6 +17,14 @@
 //   head.out_proj.weight F32 [1,H], head.out_proj.bias F32 [1]
 //   tokenizer.sentencepiece U8 [n]  (the serialized sentencepiece model)
 // Int8 weights are symmetric with one scale per output row: w = q * scale.
+//
+// Block layout (every file `indorerank convert` writes; older files lack it
+// and load whole): embeddings.word.weight is the file's last data, in blocks
+// of `embedding_block_rows` rows (metadata), with
+//   embeddings.word.block_crc32 I32 [blocks]  (CRC-32 of each block's bytes)
+// and metadata head_crc32, the CRC-32 of all data before the table. So the
+// head (every byte before the table) is a model without word embeddings,
+// and each block is one byte range: see ModelLayout and EmbeddingTable.
 #pragma once
 
 #include <memory>
@@ -24,6 +32,7 @@
 #include <vector>
 
 #include "blob.hpp"
+#include "embedding_table.hpp"
 #include "indorerank/indorerank.hpp"
 #include "kernels/kernels.hpp"
 
@@ -31,6 +40,10 @@ namespace indorerank {
 
 constexpr const char* kFormatName = "indorerank-int8";
 constexpr const char* kFormatVersion = "1";
+constexpr const char* kBlockRowsKey = "embedding_block_rows";
+constexpr const char* kHeadCrcKey = "head_crc32";
+constexpr const char* kBlockCrcTensor = "embeddings.word.block_crc32";
+constexpr int kEmbeddingBlockRows = 16;
 
 /// An int8 linear layer y = x W^T + b, W packed for the kernels.
 struct QuantLinear {
@@ -55,8 +68,9 @@ struct EncoderLayer {
 
 struct ModelWeights {
   ModelConfig config;
-  std::shared_ptr<const Blob> file;  // keeps word_embeddings alive
-  const int8_t* word_embeddings = nullptr;  // [V,H] inside `file`
+  ModelLayout layout;
+  std::shared_ptr<const Blob> file;         // keeps word_embeddings alive; null when loaded from a head
+  EmbeddingTable word_embeddings;           // [V,H], in `file` or added block by block
   std::vector<float> word_scale;            // [V]
   std::vector<float> position_embeddings;   // [P,H]
   std::vector<float> token_type_embedding;  // [H]
@@ -70,9 +84,14 @@ struct ModelWeights {
   size_t packed_bytes() const;
 };
 
-/// Validates and loads a model file. Every header field, dtype, shape and
-/// offset is checked; problems come back as kDataLoss naming the tensor.
-StatusOr<std::unique_ptr<ModelWeights>> load_model(std::shared_ptr<const Blob> file);
+/// Validates and loads a model file, or with `head_only` the head of one
+/// (ModelLayout::head_bytes bytes; no embedding rows). Every header field,
+/// dtype, shape, offset and checksum is checked; problems come back as
+/// kDataLoss naming the tensor.
+StatusOr<std::unique_ptr<ModelWeights>> load_model(std::shared_ptr<const Blob> file, bool head_only = false);
+
+/// The layout from a file's first bytes (see Reranker::read_layout).
+StatusOr<ModelLayout> read_layout(const uint8_t* data, size_t size);
 
 /// Checks a config's numbers are sane for this engine (shared with convert).
 Status validate_config(const ModelConfig& c);

@@ -64,12 +64,16 @@ struct Reranker::Impl {
   mutable std::mutex mu;
 
   Status run(const std::vector<SequenceRef>& seqs, float* logits);
+  /// The windows rerank() scores: one per passage, or several when chunking.
+  StatusOr<std::vector<std::vector<Encoding>>> encode(std::string_view query, const std::vector<std::string>& passages,
+                                                      const RerankOptions& options) const;
 };
 
 Reranker::Reranker(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Reranker::~Reranker() = default;
 
-static StatusOr<std::unique_ptr<Reranker::Impl>> make_impl(std::shared_ptr<const Blob> blob, const LoadOptions& o) {
+static StatusOr<std::unique_ptr<Reranker::Impl>> make_impl(std::shared_ptr<const Blob> blob, const LoadOptions& o,
+                                                           bool head_only = false) {
   if (o.max_length < 8 || o.max_length > 512)
     return invalid_argument("max_length must be between 8 and 512, got " + std::to_string(o.max_length));
   if (o.threads < 0 || o.threads > kMaxThreads) return invalid_argument("threads must be between 0 and 256");
@@ -85,7 +89,7 @@ static StatusOr<std::unique_ptr<Reranker::Impl>> make_impl(std::shared_ptr<const
       return unimplemented("kernel '" + o.kernel + "' is not available on this CPU/build (available: " + names + ")");
     }
   }
-  INDORERANK_ASSIGN_OR_RETURN(impl->weights, load_model(std::move(blob)));
+  INDORERANK_ASSIGN_OR_RETURN(impl->weights, load_model(std::move(blob), head_only));
   const ModelConfig& c = impl->weights->config;
   if (o.max_length > c.max_position_embeddings - 2)
     return invalid_argument("max_length " + std::to_string(o.max_length) + " exceeds the model's " +
@@ -148,8 +152,20 @@ StatusOr<std::unique_ptr<Reranker>> Reranker::load_from_bytes(std::vector<uint8_
   return std::unique_ptr<Reranker>(new Reranker(std::move(impl)));
 }
 
+StatusOr<std::unique_ptr<Reranker>> Reranker::load_head(std::vector<uint8_t> head, const LoadOptions& options) {
+  INDORERANK_ASSIGN_OR_RETURN(auto impl, make_impl(blob_from_vector(std::move(head)), options, true));
+  return std::unique_ptr<Reranker>(new Reranker(std::move(impl)));
+}
+
+StatusOr<ModelLayout> Reranker::read_layout(const uint8_t* data, size_t size) {
+  if (data == nullptr && size != 0) return invalid_argument("null model bytes");
+  return indorerank::read_layout(data, size);
+}
+
 Status Reranker::Impl::run(const std::vector<SequenceRef>& seqs, float* logits) {
   const ModelConfig& c = weights->config;
+  for (const SequenceRef& s : seqs)
+    INDORERANK_RETURN_IF_ERROR(weights->word_embeddings.check(s.ids, static_cast<size_t>(s.len)));
   size_t i = 0;
   while (i < seqs.size()) {
     // Greedy in input order: results never depend on the grouping.
@@ -199,20 +215,52 @@ StatusOr<std::vector<float>> Reranker::score_ids(const std::vector<std::vector<i
   return logits;
 }
 
-StatusOr<std::vector<Result>> Reranker::rerank(std::string_view query, const std::vector<std::string>& passages,
-                                               const RerankOptions& options) {
+StatusOr<std::vector<std::vector<Encoding>>> Reranker::Impl::encode(std::string_view query,
+                                                                    const std::vector<std::string>& passages,
+                                                                    const RerankOptions& options) const {
   if (options.chunk_long_passages && options.chunk_overlap < 0)
     return invalid_argument("chunk_overlap must not be negative");
-  // One window per passage, or several when chunking a long one.
   std::vector<std::vector<Encoding>> windows(passages.size());
   for (size_t i = 0; i < passages.size(); ++i) {
     if (options.chunk_long_passages) {
-      INDORERANK_ASSIGN_OR_RETURN(windows[i], tokenize_chunks(query, passages[i], options.chunk_overlap));
+      INDORERANK_ASSIGN_OR_RETURN(windows[i], tokenizer->encode_pair_chunks(
+                                                  query, passages[i], this->options.max_length, options.chunk_overlap));
     } else {
-      INDORERANK_ASSIGN_OR_RETURN(Encoding e, tokenize(query, passages[i]));
+      INDORERANK_ASSIGN_OR_RETURN(Encoding e, tokenizer->encode_pair(query, passages[i], this->options.max_length));
       windows[i].push_back(std::move(e));
     }
   }
+  return windows;
+}
+
+StatusOr<std::vector<uint32_t>> Reranker::missing_embedding_blocks(std::string_view query,
+                                                                   const std::vector<std::string>& passages,
+                                                                   const RerankOptions& options) const {
+  INDORERANK_ASSIGN_OR_RETURN(const auto windows, impl_->encode(query, passages, options));
+  std::vector<int> blocks;
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  const EmbeddingTable& table = impl_->weights->word_embeddings;
+  if (table.resident_blocks() == table.blocks()) return std::vector<uint32_t>();
+  for (const auto& w : windows)
+    for (const auto& e : w) table.missing(e.input_ids.data(), e.input_ids.size(), &blocks);
+  std::sort(blocks.begin(), blocks.end());
+  blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
+  return std::vector<uint32_t>(blocks.begin(), blocks.end());
+}
+
+Status Reranker::add_embedding_block(uint32_t index, const uint8_t* data, size_t size) {
+  if (data == nullptr && size != 0) return invalid_argument("null block bytes");
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  EmbeddingTable& table = impl_->weights->word_embeddings;
+  if (index >= static_cast<uint32_t>(table.blocks()))
+    return invalid_argument("embedding block " + std::to_string(index) + " does not exist (the table has " +
+                            std::to_string(table.blocks()) + " blocks)");
+  return table.add(static_cast<int>(index), data, size);
+}
+
+StatusOr<std::vector<Result>> Reranker::rerank(std::string_view query, const std::vector<std::string>& passages,
+                                               const RerankOptions& options) {
+  INDORERANK_ASSIGN_OR_RETURN(const auto windows, impl_->encode(query, passages, options));
   std::vector<SequenceRef> seqs;
   for (const auto& w : windows)
     for (const auto& e : w) seqs.push_back({e.input_ids.data(), static_cast<int>(e.input_ids.size())});
@@ -247,12 +295,15 @@ Info Reranker::info() const {
   i.threads = impl_->pool->size();
   i.max_length = impl_->options.max_length;
   i.config = impl_->weights->config;
-  i.file_bytes = impl_->weights->file->size();
-  i.weight_bytes = impl_->weights->packed_bytes() + i.file_bytes;
+  const ModelWeights& w = *impl_->weights;
+  i.layout = w.layout;
+  i.file_bytes = w.layout.file_bytes;
+  i.weight_bytes = w.packed_bytes() + (w.file ? w.file->size() : w.word_embeddings.owned_bytes());
   i.memory_limit = impl_->options.memory_limit;
   i.min_memory = impl_->min_memory;
   std::lock_guard<std::mutex> lock(impl_->mu);
   i.peak_bytes = impl_->arena->peak_bytes() + impl_->tokenizer->peak_working_bytes();
+  i.resident_blocks = static_cast<uint32_t>(w.word_embeddings.resident_blocks());
   return i;
 }
 

@@ -58,7 +58,7 @@ const TensorView* File::find(const std::string& name) const {
   return it == tensors.end() ? nullptr : &it->second;
 }
 
-StatusOr<File> parse(const uint8_t* data, size_t size) {
+StatusOr<File> parse(const uint8_t* data, size_t size, Extent extent) {
   if (size < 8) return data_loss("not a safetensors file: " + std::to_string(size) + " bytes, need at least 8");
   uint64_t header_len = 0;
   for (int i = 7; i >= 0; --i) header_len = (header_len << 8) | data[i];
@@ -74,6 +74,7 @@ StatusOr<File> parse(const uint8_t* data, size_t size) {
   const uint8_t* base = data + 8 + header_len;
   const uint64_t data_size = size - 8 - header_len;
   File file;
+  file.header_bytes = 8 + header_len;
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   for (const auto& [name, entry] : root.members()) {
     if (name == "__metadata__") {
@@ -109,14 +110,16 @@ StatusOr<File> parse(const uint8_t* data, size_t size) {
     const auto begin = static_cast<uint64_t>(offs->items()[0].as_int());
     const auto end = static_cast<uint64_t>(offs->items()[1].as_int());
     if (begin > end) return data_loss(where + ": data_offsets begin after end");
-    if (end > data_size)
+    t.offset = 8 + header_len + begin;
+    t.nbytes = static_cast<size_t>(end - begin);
+    const bool absent = extent == Extent::kHeaderOnly || (extent == Extent::kMayEnd && begin >= data_size);
+    if (!absent && end > data_size)
       return data_loss("file truncated: " + where + " ends at data byte " + std::to_string(end) + " but only " +
                        std::to_string(data_size) + " data bytes are present");
     if (end - begin != numel * dtype_size(t.dtype))
       return data_loss(where + ": " + std::to_string(end - begin) + " bytes stored but shape and dtype need " +
                        std::to_string(numel * dtype_size(t.dtype)));
-    t.data = base + begin;
-    t.nbytes = static_cast<size_t>(end - begin);
+    t.data = absent ? nullptr : base + begin;
     ranges.emplace_back(begin, end);
     file.tensors.emplace(name, std::move(t));
   }

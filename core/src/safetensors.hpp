@@ -23,20 +23,29 @@ struct TensorView {
   std::string name;
   DType dtype = DType::kF32;
   std::vector<int64_t> shape;
-  const uint8_t* data = nullptr;  // points into the caller's buffer
+  const uint8_t* data = nullptr;  // points into the caller's buffer; null when absent (see Extent)
   size_t nbytes = 0;
+  uint64_t offset = 0;  // of the data, from the start of the file
   int64_t numel() const;
 };
 
 struct File {
+  uint64_t header_bytes = 0;  // the 8-byte length and the JSON header: where data starts
   std::map<std::string, std::string> metadata;
   std::map<std::string, TensorView> tensors;
   const TensorView* find(const std::string& name) const;
 };
 
-/// Parses and validates a whole safetensors file held in memory. The views
-/// point into `data`, which must outlive the result.
-StatusOr<File> parse(const uint8_t* data, size_t size);
+/// How much of the file the buffer given to parse() holds.
+enum class Extent {
+  kWhole,       // all of it: every tensor must be inside
+  kMayEnd,      // a prefix: tensors starting at or after its end are absent, none may straddle it
+  kHeaderOnly,  // at least the header: every tensor is absent
+};
+
+/// Parses and validates a safetensors file held in memory. The views point
+/// into `data`, which must outlive the result.
+StatusOr<File> parse(const uint8_t* data, size_t size, Extent extent = Extent::kWhole);
 
 struct TensorToWrite {
   std::string name;

@@ -97,6 +97,26 @@ struct ModelConfig {
   float layer_norm_eps = 1e-5f;
 };
 
+/// Where a model file keeps what, read from its first bytes: a loader can
+/// fetch the head first (tokenizer, encoder, everything but the word
+/// embeddings) and the embedding rows block by block as pairs need them.
+/// Files written by `indorerank convert` keep the table last, in blocks of
+/// 16 rows with a CRC-32 each; older files have no blocks and load whole.
+struct ModelLayout {
+  uint64_t header_bytes = 0;  ///< The file's header: read_layout() needs at least these bytes.
+  uint64_t head_bytes = 0;    ///< Bytes before the embedding table: what load_head() takes.
+  uint64_t file_bytes = 0;    ///< The whole file.
+  uint32_t block_rows = 0;    ///< Embedding rows per block; 0: the file has no blocks (load it whole).
+  uint32_t blocks = 0;        ///< Blocks in the table.
+  uint32_t row_bytes = 0;     ///< Bytes of one embedding row.
+  /// File bytes [block_begin(b), block_end(b)) hold block b.
+  uint64_t block_begin(uint32_t b) const { return head_bytes + uint64_t(b) * block_rows * row_bytes; }
+  uint64_t block_end(uint32_t b) const {
+    const uint64_t e = block_begin(b + 1);
+    return e < file_bytes ? e : file_bytes;
+  }
+};
+
 struct Info {
   std::string kernel;          ///< e.g. "avx2", "ref"
   int threads = 1;
@@ -108,6 +128,8 @@ struct Info {
   size_t min_memory = 0;       ///< Working memory one max_length pair needs.
   size_t peak_bytes = 0;       ///< Largest working memory used so far (the engine's peak plus the
                                ///< tokenizer's bound for the longest text it has read).
+  ModelLayout layout;          ///< The model file's layout.
+  uint32_t resident_blocks = 0;  ///< Embedding blocks held (all of them unless loaded by load_head()).
 };
 
 class Reranker {
@@ -121,6 +143,14 @@ class Reranker {
   /// Loads a model from bytes the reranker takes over (no copy is made).
   static StatusOr<std::unique_ptr<Reranker>> load_from_bytes(std::vector<uint8_t> bytes,
                                                              const LoadOptions& options = {});
+  /// Loads a model from its head, the first ModelLayout::head_bytes bytes of
+  /// a file with blocks, holding no embedding rows yet: add the blocks a call
+  /// needs (missing_embedding_blocks()) with add_embedding_block() first. A
+  /// call using a token whose block is absent fails with kFailedPrecondition.
+  static StatusOr<std::unique_ptr<Reranker>> load_head(std::vector<uint8_t> head, const LoadOptions& options = {});
+  /// The layout of a model file from its first bytes. Given fewer than its
+  /// header_bytes, only header_bytes is set: read that many and call again.
+  static StatusOr<ModelLayout> read_layout(const uint8_t* data, size_t size);
   ~Reranker();
   Reranker(const Reranker&) = delete;
   Reranker& operator=(const Reranker&) = delete;
@@ -142,6 +172,16 @@ class Reranker {
   /// the passage fits); each window's passage_truncated is false.
   StatusOr<std::vector<Encoding>> tokenize_chunks(std::string_view query, std::string_view passage,
                                                   int overlap = 32) const;
+
+  /// The embedding blocks rerank(query, passages, options) would use that
+  /// this reranker does not hold yet, ascending (empty unless loaded by load_head()).
+  StatusOr<std::vector<uint32_t>> missing_embedding_blocks(std::string_view query,
+                                                           const std::vector<std::string>& passages,
+                                                           const RerankOptions& options = {}) const;
+  /// Adds embedding block `index`: the file's bytes [block_begin(index),
+  /// block_end(index)), copied. A wrong size or checksum is kDataLoss and
+  /// changes nothing; adding a block already held is a no-op.
+  Status add_embedding_block(uint32_t index, const uint8_t* data, size_t size);
 
   Info info() const;
 
