@@ -96,6 +96,24 @@ export interface LoadOptions {
    * @defaultValue true
    */
   revalidate?: boolean;
+  /**
+   * Models from http(s) URLs whose server answers Range requests (static
+   * hosts and CDNs do) load by parts: the head (tokenizer and encoder, about
+   * a fifth of the file) first, then only the embedding rows each call
+   * needs, with the same scores as the whole file. Every part is checked
+   * against the file's checksums and kept in the model cache. A server that
+   * ignores Range, or a file converted before this layout, loads whole.
+   * `false` always loads the whole file.
+   * @defaultValue true
+   */
+  lazy?: boolean;
+  /**
+   * A model loaded by parts fetches the rest of its file into the cache, in
+   * the background, after the first rerank(), so the page then works
+   * offline. `false`: only what calls need (call {@link RerankerApi.prefetch} yourself).
+   * @defaultValue true
+   */
+  prefetch?: boolean;
   /** Node: the model cache folder (see {@link LoadOptions.cache}). */
   cacheDir?: string;
   /**
@@ -206,6 +224,21 @@ export interface Info {
   };
   /** Present and true on a {@link RerankerWorker}. */
   worker?: boolean;
+  /** Where the model file keeps its parts (see {@link LoadOptions.lazy}); `blockRows` 0 for a file without blocks. */
+  layout?: { headerBytes: number; headBytes: number; fileBytes: number; blockRows: number; blocks: number; rowBytes: number };
+  /** Embedding blocks held in WebAssembly memory (all of them for a model loaded whole). */
+  residentBlocks?: number;
+  /** A model loaded by parts. */
+  ranged?: {
+    /** Bytes of the model file this reranker fetched from the network. */
+    fetchedBytes: number;
+    /** The whole file is in the model cache. */
+    cached: boolean;
+    /** The server could not be reached at load: only cached parts can be read. */
+    offline: boolean;
+    /** Why the background prefetch failed, if it did. */
+    prefetchError: string | null;
+  };
 }
 
 /** Rejections of this package; `TypeError` is used for arguments of the wrong type. */
@@ -230,6 +263,13 @@ export interface RerankerApi {
   tokenize(query: string, passage: string): Promise<Encoding>;
   /** Logits of pre-tokenized id sequences, in input order (for parity checks and benchmarks). */
   scoreIds(sequences: ReadonlyArray<ReadonlyArray<number> | Int32Array>): Promise<number[]>;
+  /**
+   * Fetches what is left of a model loaded by parts into the model cache,
+   * for offline use (see {@link LoadOptions.prefetch}). Resolves true once
+   * the whole model is cached, false when there is no cache to fill; models
+   * loaded whole resolve true at once.
+   */
+  prefetch(): Promise<boolean>;
   /** Kernel, threads, sizes and peak memory. */
   info(): Info;
   /** True after dispose(). */

@@ -16,17 +16,21 @@ const TYPES = {
 
 /**
  * @param {{ mounts: Record<string, string>, isolated?: boolean, port?: number, headers?: Record<string, string>,
- *           chunkedQuery?: boolean, slow?: { prefix: string, chunkDelayMs: number } }} o
+ *           chunkedQuery?: boolean, slow?: { prefix: string, chunkDelayMs: number }, ranges?: boolean }} o
  *   mounts: URL prefix (ending in '/') -> folder; chunkedQuery: a request
  *   with ?chunked gets no Content-Length (a chunked response), for tests;
  *   slow: files under `prefix` are sent in 64 KiB chunks `chunkDelayMs` apart
- *   (so tests see download progress)
- * @returns {Promise<{ url: string, close: () => Promise<void>, requests: string[], statuses: string[] }>}
+ *   (so tests see download progress); ranges: answer single-range Range
+ *   requests with 206 (as static hosts and CDNs do), false to ignore them
+ * @returns {Promise<{ url: string, close: () => Promise<void>, requests: string[], statuses: string[],
+ *                     bytesSent: () => number }>} bytesSent: body bytes of every response so far
  */
-export async function startServer({ mounts, isolated = true, port = 0, headers = {}, chunkedQuery = false, slow = null }) {
+export async function startServer({ mounts, isolated = true, port = 0, headers = {}, chunkedQuery = false, slow = null,
+  ranges = true }) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const requests = [];
   const statuses = []; // "STATUS /path" of each finished response
+  let sent = 0;
   // `headers` and the isolation headers go on every response, errors included.
   const withPolicy = (h) => {
     const out = { ...h, ...headers };
@@ -70,9 +74,28 @@ export async function startServer({ mounts, isolated = true, port = 0, headers =
       return;
     }
     if (chunkedQuery && searchParams.has('chunked')) delete h['content-length'];
-    res.writeHead(200, withPolicy(h));
+    h['accept-ranges'] = ranges ? 'bytes' : 'none';
+    let start = 0, end = st.size - 1, status = 200;
+    const range = ranges && req.headers.range;
+    const ifRange = req.headers['if-range'];
+    if (range && (!ifRange || ifRange === etag)) {
+      const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+      if (m && (m[1] || m[2])) {
+        if (m[1]) { start = Number(m[1]); if (m[2]) end = Math.min(Number(m[2]), st.size - 1); } else { start = Math.max(0, st.size - Number(m[2])); }
+        if (start > end || start >= st.size) {
+          res.writeHead(416, withPolicy({ 'content-range': `bytes */${st.size}` })).end();
+          return;
+        }
+        status = 206;
+        h['content-range'] = `bytes ${start}-${end}/${st.size}`;
+        h['content-length'] = String(end - start + 1);
+      }
+    }
+    res.writeHead(status, withPolicy(h));
     if (req.method === 'HEAD') { res.end(); return; }
-    const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
+    if (st.size === 0) { res.end(); return; }
+    const stream = createReadStream(file, { highWaterMark: 64 * 1024, start, end });
+    stream.on('data', (chunk) => { sent += chunk.byteLength; });
     if (slow && pathname.startsWith(slow.prefix)) {
       stream.on('data', (chunk) => {
         stream.pause();
@@ -89,6 +112,7 @@ export async function startServer({ mounts, isolated = true, port = 0, headers =
     url: `http://127.0.0.1:${server.address().port}/`,
     requests,
     statuses,
+    bytesSent: () => sent,
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
   };
 }

@@ -7,6 +7,7 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -38,31 +39,88 @@ val encoding_value(const indorerank::Encoding& enc) {
   return out;
 }
 
+// opts: {maxLength, memoryLimit, threads, kernel}; numbers already checked by JS.
+indorerank::LoadOptions load_options(val opts) {
+  indorerank::LoadOptions o;
+  o.max_length = static_cast<int>(num(opts, "maxLength", o.max_length));
+  o.memory_limit = static_cast<size_t>(num(opts, "memoryLimit", static_cast<double>(o.memory_limit)));
+  o.threads = static_cast<int>(num(opts, "threads", o.threads));
+  if (opts["kernel"].isString()) o.kernel = opts["kernel"].as<std::string>();
+  return o;
+}
+
+// opts: {topK, returnDocuments, chunkLongPassages, chunkOverlap}.
+indorerank::RerankOptions rerank_options(val opts) {
+  indorerank::RerankOptions o;
+  o.top_k = static_cast<size_t>(num(opts, "topK", 0));
+  o.return_documents = flag(opts, "returnDocuments");
+  o.chunk_long_passages = flag(opts, "chunkLongPassages");
+  o.chunk_overlap = static_cast<int>(num(opts, "chunkOverlap", o.chunk_overlap));
+  return o;
+}
+
+val layout_value(const indorerank::ModelLayout& l) {
+  val out = val::object();
+  out.set("headerBytes", static_cast<double>(l.header_bytes));
+  out.set("headBytes", static_cast<double>(l.head_bytes));
+  out.set("fileBytes", static_cast<double>(l.file_bytes));
+  out.set("blockRows", l.block_rows);
+  out.set("blocks", l.blocks);
+  out.set("rowBytes", l.row_bytes);
+  return out;
+}
+
 class WasmReranker {
  public:
-  // opts: {maxLength, memoryLimit, threads, kernel}; numbers already checked by JS.
-  // Returns null on success.
+  // A whole model file. Returns null on success.
   val load(ModelBuffer& buffer, val opts) {
-    indorerank::LoadOptions o;
-    o.max_length = static_cast<int>(num(opts, "maxLength", o.max_length));
-    o.memory_limit = static_cast<size_t>(num(opts, "memoryLimit", static_cast<double>(o.memory_limit)));
-    o.threads = static_cast<int>(num(opts, "threads", o.threads));
-    if (opts["kernel"].isString()) o.kernel = opts["kernel"].as<std::string>();
-    auto loaded = indorerank::Reranker::load_from_bytes(buffer.take(), o);
+    auto loaded = indorerank::Reranker::load_from_bytes(buffer.take(), load_options(opts));
     if (!loaded.ok()) return error_value(loaded.status());
     r_ = std::move(loaded).value();
     return val::null();
   }
 
-  // passages: an array of strings; opts: {topK, returnDocuments, chunkLongPassages, chunkOverlap}.
+  // A model file's head: embedding blocks come later through addBlocks().
+  val loadHead(ModelBuffer& buffer, val opts) {
+    auto loaded = indorerank::Reranker::load_head(buffer.take(), load_options(opts));
+    if (!loaded.ok()) return error_value(loaded.status());
+    r_ = std::move(loaded).value();
+    return val::null();
+  }
+
+  // The blocks rerank(query, passages, opts) needs and lacks: an array of indices.
+  val missingBlocks(const std::string& query, val passages, val opts) {
+    if (!r_) return not_loaded();
+    const std::vector<std::string> texts = emscripten::vecFromJSArray<std::string>(passages);
+    auto missing = r_->missing_embedding_blocks(query, texts, rerank_options(opts));
+    if (!missing.ok()) return error_value(missing.status());
+    return val(emscripten::typed_memory_view(missing->size(), missing->data())).call<val>("slice");
+  }
+
+  // Consecutive blocks first, first + 1, ... filling `buffer` (file bytes
+  // block_begin(first) .. block_end(last)). Each is checked on its own; the
+  // first bad one stops the call, the good ones before it are kept.
+  val addBlocks(unsigned first, ModelBuffer& buffer) {
+    if (!r_) return not_loaded();
+    const std::vector<uint8_t> bytes = buffer.take();
+    const indorerank::ModelLayout l = r_->info().layout;
+    size_t off = 0;
+    for (uint32_t b = first; off < bytes.size(); ++b) {
+      if (b >= l.blocks)
+        return error_value(indorerank::invalid_argument("the bytes run past the last embedding block"));
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(l.block_end(b) - l.block_begin(b), bytes.size() - off));
+      const indorerank::Status s = r_->add_embedding_block(b, bytes.data() + off, n);
+      if (!s.ok()) return error_value(s);
+      off += n;
+    }
+    return val::null();
+  }
+
+  // passages: an array of strings.
   val rerank(const std::string& query, val passages, val opts) {
     if (!r_) return not_loaded();
     const std::vector<std::string> texts = emscripten::vecFromJSArray<std::string>(passages);
-    indorerank::RerankOptions o;
-    o.top_k = static_cast<size_t>(num(opts, "topK", 0));
-    o.return_documents = flag(opts, "returnDocuments");
-    o.chunk_long_passages = flag(opts, "chunkLongPassages");
-    o.chunk_overlap = static_cast<int>(num(opts, "chunkOverlap", o.chunk_overlap));
+    const indorerank::RerankOptions o = rerank_options(opts);
     auto ranked = r_->rerank(query, texts, o);
     if (!ranked.ok()) return error_value(ranked.status());
     val out = val::array();
@@ -112,6 +170,8 @@ class WasmReranker {
     out.set("memoryLimit", static_cast<double>(i.memory_limit));
     out.set("minMemory", static_cast<double>(i.min_memory));
     out.set("peakBytes", static_cast<double>(i.peak_bytes));
+    out.set("layout", layout_value(i.layout));
+    out.set("residentBlocks", i.resident_blocks);
     val c = val::object();
     c.set("vocabSize", i.config.vocab_size);
     c.set("hiddenSize", i.config.hidden_size);
@@ -190,6 +250,18 @@ val convert_bytes(ModelBuffer& config, ModelBuffer& spm, ModelBuffer& checkpoint
 
 std::string best_kernel() { return indorerank::best_kernel_name(); }
 
+// A model file's layout from its first bytes (the buffer is consumed).
+val read_layout_taken(ModelBuffer& prefix) {
+  const std::vector<uint8_t> bytes = prefix.take();
+  auto l = indorerank::Reranker::read_layout(bytes.data(), bytes.size());
+  if (!l.ok()) return error_value(l.status());
+  return layout_value(l.value());
+}
+
+val read_layout(ModelBuffer& prefix) {
+  return guard([&] { return read_layout_taken(prefix); });
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(indorerank) {
@@ -201,6 +273,9 @@ EMSCRIPTEN_BINDINGS(indorerank) {
   emscripten::class_<WasmReranker>("WasmReranker")
       .constructor<>()
       .function("load", &Guarded<&WasmReranker::load>::call)
+      .function("loadHead", &Guarded<&WasmReranker::loadHead>::call)
+      .function("missingBlocks", &Guarded<&WasmReranker::missingBlocks>::call)
+      .function("addBlocks", &Guarded<&WasmReranker::addBlocks>::call)
       .function("rerank", &Guarded<&WasmReranker::rerank>::call)
       .function("scoreIds", &Guarded<&WasmReranker::scoreIds>::call)
       .function("tokenize", &Guarded<&WasmReranker::tokenize>::call)
@@ -211,6 +286,7 @@ EMSCRIPTEN_BINDINGS(indorerank) {
       .function("encodePair", &Guarded<&WasmTokenizer::encodePair>::call);
   emscripten::function("bestKernel", &best_kernel);
   emscripten::function("convertBytes", &convert_bytes);
+  emscripten::function("readLayout", &read_layout);
 #if defined(INDORERANK_WASM_NODE)
   emscripten::function("convert", &convert);
 #endif

@@ -25,7 +25,14 @@ export async function openBrowserStore() {
       if (!hit) return null;
       const meta = {};
       for (const [k, h] of Object.entries(META_HEADERS)) if (hit.headers.get(h)) meta[k] = hit.headers.get(h);
-      return { meta, response: () => hit };
+      // Ranges come from the stored body as a Blob, which browsers keep on
+      // disk: a few blocks of a large part are read without the rest.
+      let blob = null;
+      const readRange = async (begin, end) => {
+        blob ??= await hit.clone().blob();
+        return new Uint8Array(await blob.slice(begin, end).arrayBuffer());
+      };
+      return { meta, response: () => hit, readRange };
     },
 
     // The stored response's body is fed chunk by chunk as the download runs;

@@ -40,7 +40,18 @@ export async function openNodeStore(options) {
       if (meta.url !== url || meta.size !== st.size) return null;
       // The file is opened when its chunks are first read: an entry left unread holds no descriptor.
       const chunks = async function* () { yield* createReadStream(f.bin, { highWaterMark: 1 << 20 }); };
-      return { meta, path: f.bin, open: () => ({ total: st.size, chunks: chunks(), cachedPath: async () => f.bin }) };
+      const readRange = async (begin, end) => {
+        const fh = await fsp.open(f.bin, 'r');
+        try {
+          const out = new Uint8Array(end - begin);
+          const { bytesRead } = await fh.read(out, 0, out.byteLength, begin);
+          if (bytesRead !== out.byteLength) throw new Error(`${f.bin} is shorter than its index says`);
+          return out;
+        } finally {
+          await fh.close();
+        }
+      };
+      return { meta, path: f.bin, readRange, open: () => ({ total: st.size, chunks: chunks(), cachedPath: async () => f.bin }) };
     },
 
     begin(url, meta, total) {

@@ -44,6 +44,8 @@ export function checkLoadArgs(source, options) {
   checkInt('threads', o.threads, 0, 64);
   checkBool('cache', o.cache);
   checkBool('revalidate', o.revalidate);
+  checkBool('lazy', o.lazy);
+  checkBool('prefetch', o.prefetch);
   for (const key of ['revision', 'hubUrl']) {
     if (o[key] !== undefined && typeof o[key] !== 'string' && !(key === 'hubUrl' && o[key] instanceof URL)) {
       throw new TypeError(`${key} must be a string (got ${typeName(o[key])})`);
@@ -159,6 +161,20 @@ export class RerankerBase {
       throw new TypeError('sequences must be an array of id arrays');
     }
     return Array.from(await engine.scoreIds(sequences.map((s) => Array.from(s))));
+  }
+
+  /**
+   * Fetches what is left of a model loaded by range (the embedding rows no
+   * call has needed yet) into the model cache, so that later loads and
+   * searches work offline. Starts by itself after the first rerank() unless
+   * load() had `prefetch: false`. Resolves true once the whole model is
+   * cached; false when there is no cache to fill (cache: false, or no
+   * storage). Models loaded whole resolve true at once.
+   * @returns {Promise<boolean>}
+   */
+  async prefetch() {
+    const engine = this._live();
+    return engine.prefetch ? engine.prefetch() : true;
   }
 
   info() {

@@ -35,6 +35,22 @@ export function describeSource(source) {
 }
 
 /**
+ * The http(s) URL `source` names, when it can be read by range (not bytes,
+ * a path or a hub repo); else null.
+ * @param {unknown} source
+ * @param {SourcePlatform} platform
+ * @returns {Promise<string | null>}
+ */
+export async function rangedUrl(source, platform) {
+  const text = source instanceof URL ? source.href : source;
+  if (typeof text !== 'string') return null;
+  if (isRepoId(text) && !(platform.pathExists && (await platform.pathExists(text)))) return null;
+  if (platform.isPath && platform.isPath(text)) return null;
+  const url = platform.baseUrl ? new URL(text, platform.baseUrl).href : text;
+  return /^https?:/.test(url) ? url : null;
+}
+
+/**
  * Opens `source` for reading.
  * @param {unknown} source
  * @param {{ cache?: boolean }} options

@@ -52,17 +52,18 @@ const current = new Set();
  * with its ETag / Last-Modified (a 304 reuses it), used as is when the
  * server cannot be reached, and replaced when the server sends a new file. A
  * download the server gave a sha256 for is checked before it is kept.
+ * `response`: the answer to a plain request already made (no cache lookup).
  */
-export async function openUrl(url, options, platform) {
+export async function openUrl(url, options, platform, response = null) {
   const store = options.cache !== false && /^https?:/.test(url) && platform.openStore ? await platform.openStore(options) : null;
-  const entry = store ? await store.get(url) : null;
+  const entry = store && !response ? await store.get(url) : null;
   if (entry && (current.has(url) || options.revalidate === false)) return openEntry(entry, url);
   const headers = {};
   if (entry?.meta.etag) headers['if-none-match'] = entry.meta.etag;
   else if (entry?.meta.lastModified) headers['if-modified-since'] = entry.meta.lastModified;
-  let res;
+  let res = response; // (a response already fetched without validators: use it)
   try {
-    res = await fetch(url, { headers, cache: 'no-store' });
+    res ??= await fetch(url, { headers, cache: 'no-store' });
   } catch (e) {
     if (entry) return openEntry(entry, url); // offline: the cached copy
     throw new IndorerankError(`could not fetch ${url}: ${e && e.message ? e.message : e}`, 'fetch_failed');

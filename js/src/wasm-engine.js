@@ -3,7 +3,9 @@
 // reranker), so dispose() gives all its memory back.
 import { IndorerankError, unwrap } from './errors.js';
 import { fillBuffer, moduleFiles } from './module-buffer.js';
-import { openSource } from './source.js';
+import { RangedModel } from './ranged.js';
+import { openSource, rangedUrl } from './source.js';
+import { openUrl } from './url-source.js';
 
 // The smallest module using SIMD128 (a function returning i8x16.splat of 0),
 // encoded by hand from the binary format: engines without SIMD reject it.
@@ -57,24 +59,70 @@ export function chooseThreads(platform, requested) {
 export async function createWasmEngine(platform, source, options) {
   requireWasmSimd();
   const choice = chooseThreads(platform, options.threads ?? 1);
-  const opened = await openSource(source, options, platform.source);
-  const mod = await platform.loadModule(choice.variant, { ...moduleFiles(options), threadPoolSize: Math.max(0, choice.threads - 1) });
+  // The module compiles while the model's first bytes download.
+  const loading = platform.loadModule(choice.variant, { ...moduleFiles(options), threadPoolSize: Math.max(0, choice.threads - 1) });
+  loading.catch(() => {}); // (awaited below; a failure is reported there)
+  let ranged = null, opened = null;
+  try {
+    const url = options.lazy === false ? null : await rangedUrl(source, platform.source);
+    if (url) ranged = await RangedModel.open(url, options, platform.source, async (bytes) => readLayout(await loading, bytes));
+    if (ranged?.whole) opened = await openUrl(url, options, platform.source, ranged.whole);
+    else if (!ranged) opened = await openSource(source, options, platform.source);
+    if (opened) ranged = null;
+  } catch (e) {
+    loading.then((m) => m.terminateThreads(), () => {});
+    throw e;
+  }
+  const mod = await loading;
   let handle = null;
   try {
-    const buf = await fillBuffer(mod, opened, options.onProgress);
     handle = new mod.WasmReranker();
     const loadOpts = { maxLength: options.maxLength ?? 256, threads: choice.threads };
     if (options.memoryLimit !== undefined) loadOpts.memoryLimit = options.memoryLimit;
     if (options.kernel !== undefined) loadOpts.kernel = options.kernel;
-    const result = handle.load(buf, loadOpts);
-    buf.delete();
-    unwrap(result);
+    if (ranged) {
+      const loadHead = (bytes) => {
+        const buf = copyIn(mod, bytes);
+        const result = handle.loadHead(buf, loadOpts);
+        buf.delete();
+        unwrap(result);
+      };
+      try {
+        loadHead(ranged.head);
+      } catch (e) {
+        // A damaged cached head: fetched again (a damaged download stays an error).
+        if (!(ranged.headFromCache && e.code === 'data_loss' && ranged.model.net)) throw e;
+        loadHead(await ranged.model.fetchHead(null, options.onProgress));
+      }
+      ranged.head = null;
+    } else {
+      const buf = await fillBuffer(mod, opened, options.onProgress);
+      const result = handle.load(buf, loadOpts);
+      buf.delete();
+      unwrap(result);
+    }
   } catch (e) {
     if (handle) handle.delete();
     mod.terminateThreads();
     throw e;
   }
-  return new WasmEngine(mod, handle, choice);
+  return new WasmEngine(mod, handle, choice, ranged?.model ?? null, options.prefetch !== false);
+}
+
+/** Bytes copied into a new ModelBuffer in the module's memory. */
+function copyIn(mod, bytes) {
+  const buf = new mod.ModelBuffer(bytes.byteLength);
+  if (!buf.ok()) {
+    buf.delete();
+    throw new IndorerankError(`cannot allocate ${bytes.byteLength} bytes of WebAssembly memory`, 'resource_exhausted');
+  }
+  mod.HEAPU8.set(bytes, buf.ptr());
+  return buf;
+}
+
+/** The core's read of a model file's layout from its first bytes. */
+function readLayout(mod, bytes) {
+  return unwrap(mod.readLayout(copyIn(mod, bytes)));
 }
 
 // What one rerank call may put into the module's memory (see rerank()): text
@@ -110,11 +158,50 @@ function textBytes(s, what) {
 }
 
 class WasmEngine {
-  constructor(mod, handle, choice) {
+  constructor(mod, handle, choice, ranged, prefetch) {
     this.mod = mod;
     this.handle = handle;
     this.choice = choice;
     this.broken = null;
+    this.ranged = ranged; // a model loaded by range: embedding blocks come as calls need them
+    this.autoPrefetch = prefetch;
+    this.fillError = null;
+    this.resident = new Set(); // blocks added to the module
+  }
+
+  // Brings the embedding blocks `missing` (sorted) into the module: from the
+  // model cache or the network, each checked by the core as it arrives.
+  async addBlocks(missing) {
+    if (!missing.length) return;
+    await this.ranged.read(Array.from(missing), async (first, bytes) => {
+      if (!this.handle) throw new IndorerankError('this reranker has been disposed', 'disposed');
+      const buf = copyIn(this.mod, bytes);
+      try {
+        this.call(() => this.handle.addBlocks(first, buf));
+      } finally {
+        buf.delete();
+      }
+      const per = this.ranged.layout.blockRows * this.ranged.layout.rowBytes;
+      for (let b = first; b < first + Math.ceil(bytes.byteLength / per); ++b) this.resident.add(b);
+    });
+  }
+
+  // After the first results: the rest of the table into the cache, in the background.
+  startPrefetch() {
+    if (!this.ranged || !this.autoPrefetch || this.ranged.filling) return;
+    this.prefetch().catch(() => {});
+  }
+
+  /** Resolves true once the whole model is in the cache (nothing left to fetch). */
+  async prefetch() {
+    if (!this.ranged) return true;
+    try {
+      return await this.ranged.fill();
+    } catch (e) {
+      this.fillError = e;
+      this.ranged.filling = null; // a later call tries again
+      throw e;
+    }
   }
 
   // A trap (an abort inside the module) leaves the instance unusable; every
@@ -137,7 +224,18 @@ class WasmEngine {
   // whatever the input; scores do not depend on the batch, so merging the
   // groups' results (stable by logit, then index, as the core sorts) gives the
   // same answer.
-  rerank(query, texts, opts) {
+  async rerank(query, texts, opts) {
+    const out = await this.rerankGroups(query, texts, opts);
+    this.startPrefetch();
+    return out;
+  }
+
+  async rerankGroup(query, texts, opts) {
+    if (this.ranged) await this.addBlocks(this.call(() => this.handle.missingBlocks(query, texts, opts)));
+    return this.call(() => this.handle.rerank(query, texts, opts));
+  }
+
+  async rerankGroups(query, texts, opts) {
     textBytes(query, 'the query');
     let total = 0;
     const sizes = texts.map((t, i) => {
@@ -146,7 +244,7 @@ class WasmEngine {
       return n;
     });
     if (total <= GROUP_BYTES && texts.length <= GROUP_PASSAGES) {
-      return this.call(() => this.handle.rerank(query, texts, opts));
+      return this.rerankGroup(query, texts, opts);
     }
     const all = [];
     for (let start = 0; start < texts.length;) {
@@ -154,7 +252,7 @@ class WasmEngine {
       while (end < texts.length && (end === start || (bytes + sizes[end] <= GROUP_BYTES && end - start < GROUP_PASSAGES))) {
         bytes += sizes[end++];
       }
-      const part = this.call(() => this.handle.rerank(query, texts.slice(start, end), { ...opts, topK: 0 }));
+      const part = await this.rerankGroup(query, texts.slice(start, end), { ...opts, topK: 0 });
       for (const r of part) all.push({ ...r, index: r.index + start });
       start = end;
     }
@@ -166,14 +264,28 @@ class WasmEngine {
     textBytes(passage, 'the passage');
     return this.call(() => this.handle.tokenize(query, passage));
   }
-  scoreIds(sequences) { return this.call(() => this.handle.scoreIds(sequences)); }
+  async scoreIds(sequences) {
+    if (this.ranged) {
+      const rows = this.ranged.layout.blockRows, blocks = new Set();
+      for (const s of sequences) for (const id of s) if (id >= 0) blocks.add(Math.floor(id / rows));
+      await this.addBlocks([...blocks].filter((b) => b < this.ranged.layout.blocks && !this.resident.has(b)).sort((a, b) => a - b));
+    }
+    return this.call(() => this.handle.scoreIds(sequences));
+  }
 
   info() {
     const i = this.call(() => this.handle.info());
-    return {
+    const out = {
       backend: 'wasm', ...i, threadMode: this.choice.threadMode, threadNote: this.choice.threadNote,
       wasmMemoryBytes: this.mod.HEAPU8.byteLength,
     };
+    if (this.ranged) {
+      out.ranged = {
+        fetchedBytes: this.ranged.fetchedBytes, cached: this.ranged.complete, offline: !this.ranged.net,
+        prefetchError: this.fillError ? this.fillError.message : null,
+      };
+    }
+    return out;
   }
 
   dispose() {

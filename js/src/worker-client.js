@@ -106,6 +106,11 @@ export class RerankerWorkerBase {
     return this._call('scoreIds', { sequences });
   }
 
+  /** See Reranker#prefetch. */
+  async prefetch() {
+    return this._call('prefetch', {});
+  }
+
   /** The figures as of the last finished call (the worker sends them with every reply). */
   info() {
     if (!this._port) throw new IndorerankError('this reranker has been disposed', 'disposed');

@@ -22,6 +22,7 @@ export function serveReranker(Reranker, post, onMessage) {
         case 'rerank': value = await reranker.rerank(m.query, m.texts, m.options); break;
         case 'tokenize': value = await reranker.tokenize(m.query, m.passage); break;
         case 'scoreIds': value = await reranker.scoreIds(m.sequences); break;
+        case 'prefetch': value = await reranker.prefetch(); break;
         default: throw new IndorerankError(`unknown worker request ${m.op}`, 'internal');
       }
       reply(true, value);
