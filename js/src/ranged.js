@@ -13,6 +13,10 @@ const GAP_BLOCKS = 8; // missing blocks this close share one request (the blocks
 const MAX_RANGE_BLOCKS = 2048; // one request, and one cache part, holds at most this many blocks
 const PARALLEL = 6;
 
+// URLs whose cached parts are known current in this page (or process): the
+// server is asked once, not on every load (a thread toggle reloads the model).
+const validated = new Set();
+
 /** The cache key of one part of a model file: its head, a range of blocks or the index. */
 function partKey(url, name) {
   const u = new URL(url);
@@ -101,6 +105,12 @@ export class RangedModel {
     this.saving = Promise.resolve();
     this.fetchedBytes = 0; // from the network, this session
     this.filling = null;
+    this.stopped = false;
+  }
+
+  /** Ends a prefetch in progress after its current range (the reranker is gone). */
+  stop() {
+    this.stopped = true;
   }
 
   /**
@@ -112,6 +122,14 @@ export class RangedModel {
     const store = options.cache !== false && platform.openStore ? await platform.openStore(options) : null;
     if (store && (await store.get(url))) return null; // a whole copy is cached: the whole path revalidates it
     const cached = store ? await getJson(store, partKey(url, 'index')) : null;
+    if (cached?.head && (validated.has(url) || options.revalidate === false)) {
+      // Known current: no request until a call needs a block the cache lacks.
+      const head = await getPart(store, partKey(url, 'head'));
+      if (head) {
+        const net = new Network(url, cached.etag && !cached.etag.startsWith('W/') ? cached.etag : cached.lastModified);
+        return { model: new RangedModel(url, store, net, await readLayout(head), cached), head, headFromCache: true };
+      }
+    }
     let res = null;
     try {
       res = await fetch(url, { headers: { range: `bytes=0-${PROBE_BYTES - 1}` }, cache: 'no-store' });
@@ -146,6 +164,7 @@ export class RangedModel {
     }
     if (!layout.blockRows || layout.fileBytes !== total) return null; // an older file: whole (fetched again)
 
+    validated.add(url);
     let index = cached;
     if (index && (index.etag !== etag || index.lastModified !== lastModified || index.fileBytes !== total)) {
       await removeParts(store, url, index); // the file changed
@@ -235,7 +254,7 @@ export class RangedModel {
     if (!this.store || !this.net) return Promise.resolve(false);
     this.filling ??= (async () => {
       const l = this.layout;
-      for (let first = 0; first < l.blocks; first += MAX_RANGE_BLOCKS) {
+      for (let first = 0; first < l.blocks && !this.stopped; first += MAX_RANGE_BLOCKS) {
         const count = Math.min(MAX_RANGE_BLOCKS, l.blocks - first);
         let have = true;
         for (let b = first; b < first + count && have; ++b) have = !!this.partOf(b);

@@ -289,6 +289,7 @@ class WasmEngine {
   }
 
   dispose() {
+    this.ranged?.stop();
     try {
       this.handle.delete(); // joins the engine's threads
     } finally {

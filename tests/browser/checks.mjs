@@ -15,12 +15,18 @@ window.runChecks = async ({ query, passages, threads }) => {
   out.main = await r.rerank(query, passages);
   out.mainInfo = r.info();
   log(`main thread: ${out.mainInfo.kernel}, ${out.mainInfo.threads} thread(s), ${out.mainInfo.threadMode}: ${out.mainInfo.threadNote}`);
+  out.prefetched = await r.prefetch(); // the rest of the file into the Cache API
+  out.rangedInfo = r.info().ranged;
   r.dispose();
 
   const cache = await caches.open('indorerank-models-v1');
-  out.cached = !!(await cache.match(new URL(MODEL, location.href).href));
+  const part = (name) => cache.match(`${new URL(MODEL, location.href).href}?indorerank-part=${name}`);
+  out.cached = !!(await part('head')) && !!(await part('index'));
+  const modelRequests = () => performance.getEntriesByType('resource').filter((e) => e.name.includes(MODEL)).length;
+  const before = modelRequests();
   const again = await Reranker.load(MODEL); // from the Cache API: no request
   out.fromCache = await again.rerank(query, passages);
+  out.fromCacheRequests = modelRequests() - before;
   again.dispose();
 
   const w = await RerankerWorker.load(MODEL, { threads, cache: false });
