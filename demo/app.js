@@ -39,12 +39,25 @@ const engine = new Engine({
   },
   ready({ info, loadMs }) {
     renderInfo(info);
-    $('model-progress-label').textContent = `Model loaded: ${formatMiB(info.fileBytes)} in ${formatMs(loadMs)}`;
+    $('model-progress-label').textContent = info.ranged
+      ? `Model loaded: ${formatMiB(info.layout.headBytes)} of ${formatMiB(info.fileBytes)} in ${formatMs(loadMs)}; ` +
+        'the rest comes as searches need it'
+      : `Model loaded: ${formatMiB(info.fileBytes)} in ${formatMs(loadMs)}`;
+    delete $('model-panel').dataset.cached;
     $('model-panel').dataset.loaded = 'true';
     setReady(true);
     status(`Ready: ${info.threads} thread${info.threads > 1 ? 's' : ''}, ${info.kernel}` +
       `${state.offline ? '. This page now works offline.' : '.'}`);
     if ($('query').value.trim()) runSearch();
+  },
+  cached({ ok, message }) {
+    if (!ok) {
+      if (message) status(`The model could not be saved for offline use: ${message}`);
+      return;
+    }
+    $('model-panel').dataset.cached = 'true';
+    const label = $('model-progress-label');
+    if (!/saved for offline use/.test(label.textContent)) label.textContent += ' · saved for offline use';
   },
   corpus({ count, label, examples }) {
     $('corpus-status').textContent = `Searching ${label}: ${count} passage${count === 1 ? '' : 's'}.`;

@@ -7,7 +7,9 @@
 //               collection; title is searched with the text, source is only shown)
 //               {type:'search', seq, query, bm25K, topK}
 // Messages out: {type:'hello'} once this module runs, {type:'progress', loadSeq, loaded, total}
-//               {type:'ready', loadSeq, info, loadMs}, {type:'corpus', count, label, examples?}
+//               {type:'ready', loadSeq, info, loadMs}, {type:'cached', loadSeq, ok, message?}
+//               (the whole model is in the cache: searches work offline),
+//               {type:'corpus', count, label, examples?}
 //               {type:'bm25', seq, bm25, bm25Ms, candidates, modelReady}  (before the model has
 //               loaded, a search gives this only; the page searches again once it is ready)
 //               {type:'rerank-progress', seq, done, total, reranked}  (the best so far, after each batch)
@@ -84,7 +86,23 @@ async function loadModel({ loadSeq, modelUrl, threads }) {
     },
   });
   reranker = r;
-  post({ type: 'ready', loadSeq, info: r.info(), loadMs: performance.now() - t0 });
+  const info = r.info();
+  post({ type: 'ready', loadSeq, info, loadMs: performance.now() - t0 });
+  // A model loaded by parts fetches the rest of itself after the first search
+  // (the package starts that); the page says when it is all cached.
+  if (!info.ranged || info.ranged.cached) post({ type: 'cached', loadSeq, ok: true });
+  else cachedFor = { reranker: r, loadSeq };
+}
+
+let cachedFor = null; // the engine whose background download the page waits for
+
+function watchPrefetch(engine) {
+  if (!cachedFor || cachedFor.reranker !== engine) return;
+  const { loadSeq } = cachedFor;
+  cachedFor = null;
+  engine.prefetch().then(
+    (ok) => post({ type: 'cached', loadSeq, ok }),
+    (e) => post({ type: 'cached', loadSeq, ok: false, message: e?.message ?? String(e) }));
 }
 
 const item = (id, extra) => ({ id, ...texts.get(id), ...extra });
@@ -121,6 +139,7 @@ async function search({ seq, query, bm25K, topK }) {
     }
   }
   const rerankMs = performance.now() - t1;
+  watchPrefetch(engine);
   const byId = new Map(scored.map((s) => [s.id, s]));
   post({
     type: 'reranked', seq, bm25Ms, rerankMs, info: engine.info(),
