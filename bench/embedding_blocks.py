@@ -17,6 +17,8 @@ import json
 import subprocess
 
 BLOCK_ROWS = (1, 16, 64, 256, 1024)
+LOADER_BLOCK_ROWS = 16  # what `indorerank convert` writes
+GAPS = (0, 1, 2, 4, 8, 16, 32)
 
 
 def run(cmd, stdin=None):
@@ -49,6 +51,25 @@ def main():
                 blocks = len({i // rows for i in used})
                 cells.append("%d (%.1f MiB)" % (blocks, blocks * rows * hidden / 2**20))
             print("| %d | %d of %d | %s |" % (n, len(used), vocab, " | ".join(cells)))
+        if n == 1:
+            first = {i // LOADER_BLOCK_ROWS for i in used}
+    print("\nThe first query's %d-row blocks as range requests, joining missing blocks up to GAP apart:\n" % LOADER_BLOCK_ROWS)
+    print("| gap (blocks) | requests | fetched |")
+    print("|---|---|---|")
+    for gap in GAPS:
+        count, fetched = ranges(first, gap)
+        print("| %d | %d | %.1f MiB |" % (gap, count, fetched * LOADER_BLOCK_ROWS * hidden / 2**20))
+
+
+def ranges(blocks, gap):
+    """Requests and blocks fetched when missing blocks this close share one range request."""
+    runs = []
+    for b in sorted(blocks):
+        if runs and b - runs[-1][1] <= gap:
+            runs[-1][1] = b + 1
+        else:
+            runs.append([b, b + 1])
+    return len(runs), sum(e - s for s, e in runs)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ function resultItem(r, column) {
     if (r.rerankRank) meta.append(el('span', 'after', `reranked #${r.rerankRank}`));
   } else {
     meta.append(el('span', 'score', `score ${r.score.toFixed(3)}`), move(r));
+    li.dataset.score = String(r.score); // exact, for checks against other builds
   }
   if (r.truncated) {
     const badge = el('span', 'badge', 'truncated');

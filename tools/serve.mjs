@@ -23,14 +23,15 @@ const TYPES = {
  *   (so tests see download progress); ranges: answer single-range Range
  *   requests with 206 (as static hosts and CDNs do), false to ignore them
  * @returns {Promise<{ url: string, close: () => Promise<void>, requests: string[], statuses: string[],
- *                     bytesSent: () => number }>} bytesSent: body bytes of every response so far
+ *                     transfers: { path: string, status: number, at: number, bytes: number }[] }>}
+ *   transfers: each response, with when its request came (Date.now()) and the body bytes sent
  */
 export async function startServer({ mounts, isolated = true, port = 0, headers = {}, chunkedQuery = false, slow = null,
   ranges = true }) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const requests = [];
   const statuses = []; // "STATUS /path" of each finished response
-  let sent = 0;
+  const transfers = [];
   // `headers` and the isolation headers go on every response, errors included.
   const withPolicy = (h) => {
     const out = { ...h, ...headers };
@@ -44,7 +45,9 @@ export async function startServer({ mounts, isolated = true, port = 0, headers =
   const server = http.createServer((req, res) => {
     const { pathname, searchParams } = new URL(req.url, 'http://localhost');
     requests.push(pathname);
-    res.on('finish', () => statuses.push(`${res.statusCode} ${pathname}`));
+    const transfer = { path: pathname, status: 0, at: Date.now(), bytes: 0 };
+    transfers.push(transfer);
+    res.on('finish', () => { statuses.push(`${res.statusCode} ${pathname}`); transfer.status = res.statusCode; });
     const prefix = prefixes.find((p) => pathname.startsWith(p));
     const root = prefix && path.resolve(mounts[prefix]);
     let file;
@@ -95,7 +98,7 @@ export async function startServer({ mounts, isolated = true, port = 0, headers =
     if (req.method === 'HEAD') { res.end(); return; }
     if (st.size === 0) { res.end(); return; }
     const stream = createReadStream(file, { highWaterMark: 64 * 1024, start, end });
-    stream.on('data', (chunk) => { sent += chunk.byteLength; });
+    stream.on('data', (chunk) => { transfer.bytes += chunk.byteLength; });
     if (slow && pathname.startsWith(slow.prefix)) {
       stream.on('data', (chunk) => {
         stream.pause();
@@ -112,7 +115,7 @@ export async function startServer({ mounts, isolated = true, port = 0, headers =
     url: `http://127.0.0.1:${server.address().port}/`,
     requests,
     statuses,
-    bytesSent: () => sent,
+    transfers,
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
   };
 }

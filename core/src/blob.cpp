@@ -1,5 +1,6 @@
 #include "blob.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -32,6 +33,11 @@ class MappedBlob final : public Blob {
   ~MappedBlob() override { munmap(p_, n_); }
   const uint8_t* data() const override { return static_cast<const uint8_t*>(p_); }
   size_t size() const override { return n_; }
+  void release(size_t offset, size_t n) const override {
+    const auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const size_t begin = (offset + page - 1) / page * page, end = std::min(n_, offset + n) / page * page;
+    if (end > begin) madvise(static_cast<uint8_t*>(p_) + begin, end - begin, MADV_DONTNEED);
+  }
 
  private:
   void* p_;

@@ -17,6 +17,9 @@ class Blob {
   virtual ~Blob() = default;
   virtual const uint8_t* data() const = 0;
   virtual size_t size() const = 0;
+  /// Tells the OS the bytes [offset, offset + n) will not be read again (a
+  /// mapped file's pages there stop counting as resident); they stay readable.
+  virtual void release(size_t /*offset*/, size_t /*n*/) const {}
 };
 
 /// Maps (or, where mmap is unavailable, reads) the whole file.

@@ -276,7 +276,10 @@ StatusOr<std::unique_ptr<ModelWeights>> load_model(std::shared_ptr<const Blob> f
   if (!spm || spm->dtype != DType::kU8 || spm->shape.size() != 1 || !spm->data)
     return data_loss("model file has no tokenizer (tensor 'tokenizer.sentencepiece', U8 [n])");
   m->sentencepiece_model.assign(reinterpret_cast<const char*>(spm->data), spm->nbytes);
-  if (!head_only) m->file = std::move(file);  // a head's bytes are all copied: they go now
+  // Everything before the table has been copied (packed): a mapped file's
+  // pages there need not stay resident. A head's bytes go altogether.
+  file->release(0, static_cast<size_t>(l.head_bytes));
+  if (!head_only) m->file = std::move(file);
   return m;
 }
 

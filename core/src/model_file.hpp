@@ -80,7 +80,7 @@ struct ModelWeights {
   std::vector<float> head_dense_bias;  // [H]
   std::vector<float> out_proj;  // [H]
   float out_proj_bias = 0;
-  std::string sentencepiece_model;
+  std::string sentencepiece_model;  // emptied once the reranker has made its tokenizer
   size_t packed_bytes() const;
 };
 

@@ -117,6 +117,7 @@ static StatusOr<std::unique_ptr<Reranker::Impl>> make_impl(std::shared_ptr<const
     prefix_limit /= 2;
   INDORERANK_ASSIGN_OR_RETURN(impl->tokenizer,
                               Tokenizer::create(impl->weights->sentencepiece_model, c.vocab_size, prefix_limit));
+  std::string().swap(impl->weights->sentencepiece_model);  // the tokenizer holds its own copy
   const size_t arena_cap = o.memory_limit - Tokenizer::working_bytes(prefix_limit);
   int lo = o.max_length, hi = kMaxBatchTokens;
   while (lo < hi) {  // largest token count whose workspace fits the arena's share

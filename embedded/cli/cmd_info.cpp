@@ -1,9 +1,24 @@
+#include <unistd.h>
+
 #include <cstdio>
 #include <thread>
 
 #include "args.hpp"
 
 namespace indorerank::cli {
+namespace {
+
+// This process's resident memory (Linux), or -1.
+long resident_bytes() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (!f) return -1;
+  long pages = 0, resident = -1;
+  if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = -1;
+  std::fclose(f);
+  return resident < 0 ? -1 : resident * sysconf(_SC_PAGESIZE);
+}
+
+}  // namespace
 
 int cmd_info(int argc, char** argv) {
   std::set<std::string> values = kLoadOptionNames;
@@ -39,6 +54,13 @@ int cmd_info(int argc, char** argv) {
               i.config.intermediate_size, i.config.max_position_embeddings);
   std::printf("file_bytes: %zu\nweight_bytes: %zu\nmemory_limit: %zu\nmin_memory: %zu\n", i.file_bytes,
               i.weight_bytes, i.memory_limit, i.min_memory);
+  std::printf("layout: %s\n",
+              i.layout.block_rows > 0
+                  ? ("head " + std::to_string(i.layout.head_bytes) + " bytes, " + std::to_string(i.layout.blocks) +
+                     " blocks of " + std::to_string(i.layout.block_rows) + " rows")
+                        .c_str()
+                  : "whole (no embedding blocks; convert it again to load by range)");
+  if (const long rss = resident_bytes(); rss >= 0) std::printf("rss_after_load: %ld\n", rss);
   return 0;
 }
 

@@ -9,13 +9,15 @@ import { openEntry } from './url-source.js';
 import { readAll } from './streams.js';
 
 const PROBE_BYTES = 1 << 16;
-const GAP_BLOCKS = 8; // missing blocks this close share one request (the blocks between come too)
+const GAP_BLOCKS = 2; // missing blocks this close share one request (the blocks between come too)
 const MAX_RANGE_BLOCKS = 2048; // one request, and one cache part, holds at most this many blocks
-const PARALLEL = 6;
+const PARALLEL = 16; // HTTP/2 serves these on one connection; HTTP/1.1 browsers queue past 6
 
 // URLs whose cached parts are known current in this page (or process): the
 // server is asked once, not on every load (a thread toggle reloads the model).
 const validated = new Set();
+// Cache writes still running, per URL: a new load of the URL reads the cache after them.
+const writing = new Map();
 
 /** The cache key of one part of a model file: its head, a range of blocks or the index. */
 function partKey(url, name) {
@@ -62,7 +64,9 @@ class Network {
       res.body?.cancel().catch(() => {});
       const why = res.status === 200 ? 'the file changed on the server, or it stopped answering range requests; load the model again'
         : `HTTP ${res.status}`;
-      throw new IndorerankError(`could not fetch bytes ${begin}-${end - 1} of ${this.url}: ${why}`, res.status === 200 ? 'data_loss' : 'fetch_failed');
+      const e = new IndorerankError(`could not fetch bytes ${begin}-${end - 1} of ${this.url}: ${why}`, res.status === 200 ? 'data_loss' : 'fetch_failed');
+      e.changed = res.status === 200;
+      throw e;
     }
     const cr = /^bytes (\d+)-(\d+)\//.exec(res.headers.get('content-range') ?? '');
     if (!cr || Number(cr[1]) !== begin || Number(cr[2]) !== end - 1) {
@@ -120,14 +124,16 @@ export class RangedModel {
    */
   static async open(url, options, platform, readLayout) {
     const store = options.cache !== false && platform.openStore ? await platform.openStore(options) : null;
+    await writing.get(url);
     if (store && (await store.get(url))) return null; // a whole copy is cached: the whole path revalidates it
     const cached = store ? await getJson(store, partKey(url, 'index')) : null;
     if (cached?.head && (validated.has(url) || options.revalidate === false)) {
       // Known current: no request until a call needs a block the cache lacks.
       const head = await getPart(store, partKey(url, 'head'));
-      if (head) {
+      const layout = head ? await readLayout(head).catch(() => null) : null; // (a damaged copy: asked again below)
+      if (layout?.headBytes === head?.byteLength) {
         const net = new Network(url, cached.etag && !cached.etag.startsWith('W/') ? cached.etag : cached.lastModified);
-        return { model: new RangedModel(url, store, net, await readLayout(head), cached), head, headFromCache: true };
+        return { model: new RangedModel(url, store, net, layout, cached), head, headFromCache: true };
       }
     }
     let res = null;
@@ -185,7 +191,7 @@ export class RangedModel {
     const rest = await this.net.read(prefix.byteLength, l.headBytes, (n) => onProgress?.(prefix.byteLength + n, l.headBytes));
     const head = concat(prefix, rest);
     this.fetchedBytes += l.headBytes;
-    await this.keep('head', head, () => { this.index.head = true; });
+    this.keep('head', head, () => { this.index.head = true; }); // (the load does not wait for the cache)
     return head;
   }
 
@@ -231,10 +237,11 @@ export class RangedModel {
     missing.sort((a, b) => a - b);
     await pool(blockRanges(missing, GAP_BLOCKS, MAX_RANGE_BLOCKS), PARALLEL, async ([first, count]) => {
       const [b0, b1] = this.span(first, count);
-      const bytes = await this.net.read(b0, b1);
+      const bytes = await this.fetch(b0, b1);
       this.fetchedBytes += bytes.byteLength;
       await onRun(first, bytes);
-      await this.keep(`blocks-${first}-${count}`, bytes, () => this.index.parts.push([first, count]));
+      // Stored in the background, in order (the call does not wait for the cache).
+      this.keep(`blocks-${first}-${count}`, bytes, () => this.index.parts.push([first, count]));
     });
   }
 
@@ -248,19 +255,21 @@ export class RangedModel {
 
   /**
    * Fetches every block not cached yet, in ranges of MAX_RANGE_BLOCKS, into
-   * the cache (not into WebAssembly memory). onProgress(done, total) in blocks.
+   * the cache (not into WebAssembly memory). Before each range it awaits
+   * `gate()`, so calls that need blocks go first.
    */
-  fill(onProgress) {
+  fill(gate = async () => {}) {
     if (!this.store || !this.net) return Promise.resolve(false);
     this.filling ??= (async () => {
       const l = this.layout;
       for (let first = 0; first < l.blocks && !this.stopped; first += MAX_RANGE_BLOCKS) {
+        await gate();
         const count = Math.min(MAX_RANGE_BLOCKS, l.blocks - first);
         let have = true;
         for (let b = first; b < first + count && have; ++b) have = !!this.partOf(b);
         if (!have) {
           const [b0, b1] = this.span(first, count);
-          const bytes = await this.net.read(b0, b1);
+          const bytes = await this.fetch(b0, b1);
           this.fetchedBytes += bytes.byteLength;
           const inside = this.index.parts.filter(([f, n]) => f >= first && f + n <= first + count);
           await this.keep(`blocks-${first}-${count}`, bytes, () => {
@@ -269,11 +278,25 @@ export class RangedModel {
           });
           for (const [f, n] of inside) await this.store.remove(partKey(this.url, `blocks-${f}-${n}`));
         }
-        onProgress?.(Math.min(first + count, l.blocks), l.blocks);
       }
       return this.complete;
     })();
     return this.filling;
+  }
+
+  /** File bytes from the network; a file changed on the server drops every cached part of it. */
+  async fetch(begin, end) {
+    try {
+      return await this.net.read(begin, end);
+    } catch (e) {
+      if (e.changed) {
+        validated.delete(this.url);
+        this.stopped = true;
+        if (this.store) this.saving = this.saving.then(() => removeParts(this.store, this.url, this.index)).catch(() => {});
+        writing.set(this.url, this.saving);
+      }
+      throw e;
+    }
   }
 
   /** Drops a cached part of blocks. */
@@ -283,6 +306,7 @@ export class RangedModel {
       await putPart(this.store, partKey(this.url, 'index'), new TextEncoder().encode(JSON.stringify(this.index)));
       await this.store.remove(partKey(this.url, `blocks-${part[0]}-${part[1]}`));
     }).catch(() => {}); // a cache that fails loses nothing but the copy
+    writing.set(this.url, this.saving);
     return this.saving;
   }
 
@@ -294,6 +318,7 @@ export class RangedModel {
       record();
       await putPart(this.store, partKey(this.url, 'index'), new TextEncoder().encode(JSON.stringify(this.index)));
     }).catch(() => {});
+    writing.set(this.url, this.saving);
     return this.saving;
   }
 }

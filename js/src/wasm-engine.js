@@ -127,6 +127,7 @@ function readLayout(mod, bytes) {
 
 // What one rerank call may put into the module's memory (see rerank()): text
 // bytes, and passages (each costs a few hundred bytes of bookkeeping).
+const PREFETCH_DELAY_MS = 1000;
 const GROUP_BYTES = 64 * 1048576;
 const GROUP_PASSAGES = 16384;
 const MAX_PASSAGE_BYTES = 256 * 1048576;
@@ -167,6 +168,24 @@ class WasmEngine {
     this.autoPrefetch = prefetch;
     this.fillError = null;
     this.resident = new Set(); // blocks added to the module
+    this.busy = 0; // calls running; the background prefetch waits for none
+    this.idle = [];
+    this.prefetchTimer = null;
+  }
+
+  // Runs a call that may fetch blocks; the prefetch yields to it.
+  async work(fn) {
+    this.busy += 1;
+    try {
+      return await fn();
+    } finally {
+      this.busy -= 1;
+      if (this.busy === 0) for (const wake of this.idle.splice(0)) wake();
+    }
+  }
+
+  whenIdle() {
+    return this.busy === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
   }
 
   // Brings the embedding blocks `missing` (sorted) into the module: from the
@@ -186,17 +205,24 @@ class WasmEngine {
     });
   }
 
-  // After the first results: the rest of the table into the cache, in the background.
+  // After the first results: the rest of the table into the cache, in the
+  // background, once no call has run for a second (a search often comes in
+  // batches: they go first).
   startPrefetch() {
     if (!this.ranged || !this.autoPrefetch || this.ranged.filling) return;
-    this.prefetch().catch(() => {});
+    clearTimeout(this.prefetchTimer);
+    this.prefetchTimer = setTimeout(() => {
+      if (this.handle && this.busy === 0) this.prefetch().catch(() => {});
+      else this.startPrefetch();
+    }, PREFETCH_DELAY_MS);
   }
 
   /** Resolves true once the whole model is in the cache (nothing left to fetch). */
   async prefetch() {
     if (!this.ranged) return true;
+    clearTimeout(this.prefetchTimer);
     try {
-      return await this.ranged.fill();
+      return await this.ranged.fill(() => this.whenIdle());
     } catch (e) {
       this.fillError = e;
       this.ranged.filling = null; // a later call tries again
@@ -225,7 +251,7 @@ class WasmEngine {
   // groups' results (stable by logit, then index, as the core sorts) gives the
   // same answer.
   async rerank(query, texts, opts) {
-    const out = await this.rerankGroups(query, texts, opts);
+    const out = await this.work(() => this.rerankGroups(query, texts, opts));
     this.startPrefetch();
     return out;
   }
@@ -265,6 +291,10 @@ class WasmEngine {
     return this.call(() => this.handle.tokenize(query, passage));
   }
   async scoreIds(sequences) {
+    return this.work(() => this.scoreIdsNow(sequences));
+  }
+
+  async scoreIdsNow(sequences) {
     if (this.ranged) {
       const rows = this.ranged.layout.blockRows, blocks = new Set();
       for (const s of sequences) for (const id of s) if (id >= 0) blocks.add(Math.floor(id / rows));
@@ -289,6 +319,7 @@ class WasmEngine {
   }
 
   dispose() {
+    clearTimeout(this.prefetchTimer);
     this.ranged?.stop();
     try {
       this.handle.delete(); // joins the engine's threads

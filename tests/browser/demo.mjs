@@ -133,6 +133,13 @@ async function checkAgainstNode(query, shown, textOf, label) {
 
 const defaultText = (id) => { const p = passages.get(id); return `${p.title}. ${p.text}`; };
 
+// Pieces the default collection and the searches above never use.
+const OFFLINE_TEXT = [
+  'Zebra ungu melompati pagar bambu di Wamena sambil bernyanyi keroncong tiap Jumat malam.',
+  'Ketoprak, gado-gado dan pempek Palembang dijual di pasar Kramat Jati; harganya naik ÿ 12% 🙂.',
+  'Kapal pinisi dari Bulukumba berlayar ke Raja Ampat membawa wisatawan Jepang dan Korea.',
+].join('\n\n');
+
 async function run(isolated) {
   const mode = isolated ? 'isolated' : 'not isolated';
   let server = await startDemoServer({ modelDir, isolated, modelChunkDelayMs: 20 });
@@ -312,6 +319,19 @@ async function run(isolated) {
     shown = await readResults(page);
     assert.ok(shown.rerank.length > 0, `${mode}: works with the server gone`);
     assert.equal(shown.threads > 1, isolated, `${mode}: threads after an offline reload`);
+    // Pasted text whose pieces no search used: its embedding rows come from the cache.
+    await page.locator('#own-text summary').focus();
+    if (!(await page.isVisible('#paste'))) await page.keyboard.press('Enter');
+    await page.fill('#paste', OFFLINE_TEXT);
+    await page.locator('#use-text').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#corpus-status[data-count="3"]');
+    await typeQuery(page, 'wisata ke Wamena, Palembang atau Bulukumba');
+    shown = await readResults(page);
+    assert.equal(shown.rerank.length, 3, `${mode}: offline, the pasted passages reranked`);
+    const offlineTexts = OFFLINE_TEXT.split('\n\n');
+    await checkAgainstNode('wisata ke Wamena, Palembang atau Bulukumba', shown,
+      (id) => offlineTexts[Number(id.slice(1)) - 1], `${mode}, offline pasted text`);
 
     // Every request, workers' and the service worker's included, stayed on the origin.
     const foreign = requests.filter((r) => !r.url.startsWith(`${origin}/`) && !r.url.startsWith('data:'));
