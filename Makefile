@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-bundlers test-demo bench-wasm bench-demo bench-serve asan tsan fuzz bench-native demo eval fixtures-full fixtures-spread clean
+.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-bundlers test-demo bench-wasm bench-demo bench-first-visit bench-memory bench-serve asan tsan fuzz bench-native demo eval fixtures-full fixtures-spread clean
 
 all: native
 
@@ -129,8 +129,19 @@ fixtures-full: native
 fixtures-spread: native
 	/usr/bin/python3 tools/fixtures/gen_fixture.py --shape full --seed 2 --spread-vocab 250000 --no-onnx \
 	  --out $(FIXTURES)/spread
-	test $(FIXTURES)/spread.int8.safetensors -nt $(FIXTURES)/spread/.done || \
+	(test $(FIXTURES)/spread.int8.safetensors -nt $(FIXTURES)/spread/.done && \
+	  $(CLI) info $(FIXTURES)/spread.int8.safetensors | grep -q '^layout: head') || \
 	  $(CLI) convert $(FIXTURES)/spread $(FIXTURES)/spread.int8.safetensors
+
+# A first visit to the demo on the spread fixture, the model loaded by range:
+# bytes and WebAssembly memory before the first reranked result, 20 typed
+# queries, every shown score against the whole model's, then offline.
+bench-first-visit: fixtures-spread wasm
+	node bench/first_visit.mjs --model $(FIXTURES)/spread.int8.safetensors
+
+# Memory after load and after 20 pairs: native from disk, Node whole, Node by range.
+bench-memory: fixtures-spread wasm
+	node bench/load_memory.mjs --model $(FIXTURES)/spread.int8.safetensors --cli $(CLI)
 
 bench-native: fixtures-full
 	node bench/native_vs_ort.mjs --cli $(CLI) --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors
