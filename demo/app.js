@@ -35,7 +35,7 @@ const engine = new Engine({
     bar.value = loaded;
     bar.dataset.loaded = String(loaded);
     bar.dataset.total = String(total);
-    $('model-progress-label').textContent = `Loading the model: ${formatMiB(loaded)} of ${formatMiB(total)}`;
+    $('model-progress-label').textContent = `Loading the engine and the model: ${formatMiB(loaded)} of ${formatMiB(total)}`;
   },
   ready({ info, loadMs }) {
     renderInfo(info);
@@ -92,9 +92,10 @@ const engine = new Engine({
     document.body.dataset.reranked = String(done);
     showView('rerank');
   },
-  reranked({ bm25, reranked, bm25Ms, rerankMs, info }) {
+  reranked({ bm25, reranked, scores, bm25Ms, rerankMs, info }) {
     renderList($('bm25-list'), bm25, 'bm25');
     renderList($('rerank-list'), reranked, 'rerank');
+    $('rerank-list').dataset.scores = JSON.stringify(scores); // every candidate's exact score, for checks
     renderTimes({ bm25Ms, rerankMs, totalMs: performance.now() - state.searchStart });
     renderInfo(info);
     $('rerank-state').textContent = reranked.length ? '' : 'No passage matches these words.';

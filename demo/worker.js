@@ -96,10 +96,19 @@ async function loadModel({ loadSeq, modelUrl, threads }) {
 
 let cachedFor = null; // the engine whose background download the page waits for
 
+// The package downloads the rest a second after the last call; asking two
+// seconds after this search joins that download (or starts it) without
+// racing a search typed right after.
 function watchPrefetch(engine) {
   if (!cachedFor || cachedFor.reranker !== engine) return;
   const { loadSeq } = cachedFor;
   cachedFor = null;
+  setTimeout(() => prefetchWhenIdle(engine, loadSeq), 2000);
+}
+
+function prefetchWhenIdle(engine, loadSeq) {
+  if (engine !== reranker) return; // replaced by a thread toggle: the new engine reports
+  if (searching) { setTimeout(() => prefetchWhenIdle(engine, loadSeq), 500); return; }
   engine.prefetch().then(
     (ok) => post({ type: 'cached', loadSeq, ok }),
     (e) => post({ type: 'cached', loadSeq, ok: false, message: e?.message ?? String(e) }));
@@ -145,6 +154,7 @@ async function search({ seq, query, bm25K, topK }) {
     type: 'reranked', seq, bm25Ms, rerankMs, info: engine.info(),
     bm25: bm25.slice(0, topK).map((b) => byId.get(b.id)),
     reranked: scored.slice(0, topK),
+    scores: scored.map((c) => [c.id, c.score]), // every candidate, for checks against other builds
   });
 }
 

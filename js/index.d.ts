@@ -74,7 +74,12 @@ export interface LoadOptions {
    * a {@link RerankerWorker}, which imports it by name itself.
    */
   onnxruntime?: unknown;
-  /** Called as bytes arrive: `loaded` so far of `total` (equal to `loaded` when the size is unknown). */
+  /**
+   * Called as bytes arrive: `loaded` so far of `total` (equal to `loaded` when the size is unknown).
+   * It counts the model file (its head, for a model loaded by parts: see {@link LoadOptions.lazy})
+   * and, in browsers, the engine's WebAssembly file (about 0.8 MB, on a page's first load), which
+   * downloads and compiles while the model downloads.
+   */
   onProgress?: (loaded: number, total: number) => void;
   /**
    * Keep models loaded from http(s) URLs (and hub models) in the model cache:

@@ -8,6 +8,7 @@
 // imports it without a window).
 import { openBrowserStore } from './cache-browser.js';
 import { IndorerankError } from './errors.js';
+import { fromStream, readAll } from './streams.js';
 import { Sha256 } from './sha256.js';
 
 /**
@@ -80,7 +81,8 @@ function notFound(name, url, detail) {
 // body) is a misplaced file, said as such.
 const isWasm = (b) => b.length >= 4 && b[0] === 0 && b[1] === 0x61 && b[2] === 0x73 && b[3] === 0x6d;
 
-async function compile(url) {
+// onBytes(loaded, total) follows the download (total: Content-Length, else loaded).
+async function compile(url, onBytes) {
   const name = url.split(/[?#]/)[0].split('/').pop();
   let res;
   try {
@@ -89,17 +91,20 @@ async function compile(url) {
     throw notFound(name, url, e && e.message ? e.message : String(e));
   }
   if (!res.ok) throw notFound(name, url, `HTTP ${res.status}`);
-  const bytes = new Uint8Array(await res.arrayBuffer());
+  const encoded = res.headers.get('content-encoding');
+  const announced = !encoded || encoded === 'identity' ? Number(res.headers.get('content-length')) || 0 : 0;
+  const bytes = await readAll({ total: announced || null, chunks: fromStream(res.body, name) },
+    onBytes && ((loaded) => onBytes(loaded, Math.max(announced, loaded))));
   if (!isWasm(bytes)) throw notFound(name, url, `the server sent ${res.headers.get('content-type') || 'something'} that is not WebAssembly`);
   return WebAssembly.compile(bytes);
 }
 
 const compiled = new Map(); // wasm URL -> Promise<WebAssembly.Module>
 
-function compiledModule(url) {
+function compiledModule(url, onBytes) {
   let pending = compiled.get(url);
   if (!pending) {
-    pending = compile(url);
+    pending = compile(url, onBytes);
     compiled.set(url, pending);
     pending.catch(() => compiled.delete(url));
   }
@@ -117,11 +122,13 @@ async function importGlue(url) {
 /**
  * A new instance of the core module.
  * @param {'single' | 'mt'} variant
- * @param {{ threadPoolSize: number, files?: PackageFiles, wasmBase?: string | URL }} options
+ * @param {{ threadPoolSize: number, files?: PackageFiles, wasmBase?: string | URL,
+ *           onBytes?: (loaded: number, total: number) => void }} options
+ *   onBytes: the download of the .wasm file, when this page has not compiled it yet
  */
 async function loadModule(variant, options) {
   const f = resolveFiles(options)[variant];
-  const [wasmModule, factory] = await Promise.all([compiledModule(f.wasm), importGlue(f.glue)]);
+  const [wasmModule, factory] = await Promise.all([compiledModule(f.wasm, options.onBytes), importGlue(f.glue)]);
   return factory({
     threadPoolSize: options.threadPoolSize,
     mainScriptUrlOrBlob: f.glue,

@@ -59,8 +59,11 @@ export function chooseThreads(platform, requested) {
 export async function createWasmEngine(platform, source, options) {
   requireWasmSimd();
   const choice = chooseThreads(platform, options.threads ?? 1);
-  // The module compiles while the model's first bytes download.
-  const loading = platform.loadModule(choice.variant, { ...moduleFiles(options), threadPoolSize: Math.max(0, choice.threads - 1) });
+  // The module compiles while the model's first bytes download; progress counts both.
+  const progress = twoParts(options.onProgress);
+  options = { ...options, onProgress: progress.model };
+  const loading = platform.loadModule(choice.variant,
+    { ...moduleFiles(options), threadPoolSize: Math.max(0, choice.threads - 1), onBytes: progress.code });
   loading.catch(() => {}); // (awaited below; a failure is reported there)
   let ranged = null, opened = null;
   try {
@@ -107,6 +110,20 @@ export async function createWasmEngine(platform, source, options) {
     throw e;
   }
   return new WasmEngine(mod, handle, choice, ranged?.model ?? null, options.prefetch !== false);
+}
+
+/**
+ * One onProgress(loaded, total) for two downloads running at once: the
+ * engine's .wasm file (browsers, the first load of a page) and the model.
+ */
+function twoParts(onProgress) {
+  if (!onProgress) return { code: undefined, model: undefined };
+  const code = [0, 0], model = [0, 0];
+  const report = () => onProgress(code[0] + model[0], code[1] + model[1]);
+  return {
+    code: (loaded, total) => { code[0] = loaded; code[1] = total; report(); },
+    model: (loaded, total) => { model[0] = loaded; model[1] = total; report(); },
+  };
 }
 
 /** Bytes copied into a new ModelBuffer in the module's memory. */

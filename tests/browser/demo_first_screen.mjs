@@ -1,36 +1,45 @@
-// The demo answers at once, on a phone, with the full-shape model (make
-// fixtures-full): Chromium at 390x844 (touch, 3x), cross-origin isolated, the
-// model sent slowly so its download takes seconds. It shows that
+// The demo answers at once, on a phone, on a first visit (a fresh profile)
+// with the full-shape model whose 250,000-piece tokenizer spreads its pieces
+// over the id range as XLM-R's does (make fixtures-spread): Chromium at
+// 390x844 (touch, 3x), cross-origin isolated, the model sent slowly so its
+// download takes seconds. It shows that
 //   - BM25 results of a typed query appear while the model is still downloading;
+//   - the model is read by range (206 only) and less than half of it arrives
+//     before the search's results are done;
 //   - once the model is there, reranked results appear batch by batch with a
 //     count ("5 of 20 reranked…") before all 20 candidates are done;
+//   - every candidate's score equals the whole file's in Node, bit for bit;
 //   - after the search the first reranked result lies within the first screen
 //     (no scrolling), the BM25 list one tap away.
 // Screenshots: build/test-artifacts/demo-first-screen-*.png.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publishModel, startDemoServer } from '../../tools/demo_server.mjs';
 import { launchChromium } from './chromium.mjs';
+import { Reranker } from '../../js/src/node.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
 const fixtures = process.env.INDORERANK_FIXTURES ?? path.join(root, 'build', 'native', 'fixtures');
 const artifacts = path.join(root, 'build', 'test-artifacts');
 const modelDir = path.join(root, 'build', 'test-demo-first-screen', 'model');
-const full = path.join(fixtures, 'full.int8.safetensors');
-if (!existsSync(full)) {
-  console.error(`demo first screen: ${full} is missing (make fixtures-full)`);
+const model = path.join(fixtures, 'spread.int8.safetensors');
+if (!existsSync(model)) {
+  console.error(`demo first screen: ${model} is missing (make fixtures-spread)`);
   process.exit(1);
 }
 mkdirSync(artifacts, { recursive: true });
 rmSync(path.dirname(modelDir), { recursive: true, force: true });
-publishModel(modelDir, full, { synthetic: true, source: 'full-shape fixture', version: 'first-screen' });
+publishModel(modelDir, model, { synthetic: true, source: 'spread fixture', version: 'first-screen' });
+const modelPath = `/model/${path.basename(model)}?v=first-screen`;
+const passages = new Map(readFileSync(path.join(root, 'demo/data/passages.jsonl'), 'utf8').split('\n').filter(Boolean)
+  .map((l) => JSON.parse(l)).map((p) => [p.id, p.title ? `${p.title}. ${p.text}` : p.text]));
 
 const QUERY = 'syarat membuat paspor baru';
 
-// 64 KiB every 4 ms: the ~115 MB model takes about 7 s to arrive.
+// 64 KiB every 4 ms: the 28 MB head takes about 2 s to arrive.
 const server = await startDemoServer({ modelDir, isolated: true, modelChunkDelayMs: 4 });
 const { context, close } = await launchChromium({
   viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true,
@@ -38,6 +47,8 @@ const { context, close } = await launchChromium({
 try {
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
+  const modelResponses = [];
+  context.on('response', (r) => { if (r.url().endsWith(modelPath)) modelResponses.push(r.status()); });
   page.on('pageerror', (e) => errors.push(String(e)));
   // Every state the reranked list goes through: how many items, what the count says.
   await page.addInitScript(() => {
@@ -78,6 +89,18 @@ try {
   assert.ok(partial.length > 0, `reranked results shown before all ${candidates} were done (${JSON.stringify(states.slice(-8))})`);
   assert.match(partial[0].text, new RegExp(`^\\d+ of ${candidates} reranked`));
 
+  // By range, and every candidate's score equal to the whole file's.
+  assert.ok(modelResponses.length > 2 && modelResponses.every((st) => st === 206), `the model read by range (${modelResponses})`);
+  const sent = server.transfers.filter((t) => t.path === new URL(modelPath, server.url).pathname).reduce((n, t) => n + t.bytes, 0);
+  assert.ok(sent < statSync(model).size / 2, `${sent} bytes of the model sent before the results were done`);
+  const shownScores = JSON.parse(await page.evaluate(() => document.getElementById('rerank-list').dataset.scores));
+  assert.equal(shownScores.length, candidates);
+  const whole = await Reranker.load(readFileSync(model));
+  const expected = await whole.rerank(QUERY, shownScores.map(([id]) => passages.get(id)));
+  whole.dispose();
+  const differ = expected.filter((e) => shownScores[e.index][1] !== e.score).length;
+  assert.equal(differ, 0, `${differ} of ${candidates} scores differ from the whole file's`);
+
   // The first screen after the search: the first reranked result, no scrolling.
   await page.evaluate(() => window.scrollTo(0, 0));
   const first = await page.evaluate(() => {
@@ -92,6 +115,7 @@ try {
   assert.ok(await page.evaluate(() => document.getElementById('bm25-list').getBoundingClientRect().height > 0), 'BM25 one tap away');
   assert.deepEqual(errors, []);
   console.log(`demo first screen: BM25 while the model downloaded (${early.progress[0]} of ${early.progress[1]} bytes), ` +
+    `${(sent / 1048576).toFixed(1)} MiB of the model by range before ${candidates} scores equal to the whole file's, ` +
     `${partial.length} partial reranked state(s) before ${candidates} were done ("${partial[0].text}"), ` +
     `first reranked result at ${Math.round(first.top)}-${Math.round(first.bottom)} px of ${first.screen}: PASS`);
 } finally {

@@ -146,7 +146,9 @@ async function runHub() {
     assert.equal(first.error, undefined, JSON.stringify(first.error));
     assert.deepEqual(first.main, expected, 'hub: Reranker by name equals the Node build');
     assert.deepEqual(first.worker, expected, 'hub: RerankerWorker by name equals the Node build');
-    assert.deepEqual(first.progress.at(-1), [tiny.length, tiny.length]);
+    // The model and the engine's .wasm (the page's first load: one thread, not isolated).
+    const wasmBytes = readFileSync(path.join(root, 'js', 'dist', 'indorerank-web.wasm')).length;
+    assert.deepEqual(first.progress.at(-1), [tiny.length + wasmBytes, tiny.length + wasmBytes]);
     assert.deepEqual(first.afterFailures, expected, 'hub: failed loads leave a loaded reranker working');
     assert.equal(first.wrongSha.isIndorerankError, true);
     assert.equal(first.wrongSha.code, 'data_loss');
