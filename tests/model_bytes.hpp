@@ -1,13 +1,23 @@
 // Model files as bytes, for the loader suites.
 #pragma once
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <vector>
 
+#include "blob.hpp"
 #include "model_file.hpp"
 #include "safetensors.hpp"
+#include "test_support.hpp"
 
 namespace indorerank::test {
+
+/// The tiny fixture's model file.
+inline std::vector<uint8_t> tiny_bytes() {
+  auto b = read_file(fixture("tiny.int8.safetensors"));
+  REQUIRE(b.ok());
+  return std::move(b).value();
+}
 
 /// The same model as a file without the block layout, as converters before
 /// it wrote: no block checksums, no head checksum, the table wherever it falls.

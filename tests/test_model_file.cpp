@@ -14,11 +14,6 @@
 using namespace indorerank;
 
 namespace {
-std::vector<uint8_t> tiny_bytes() {
-  auto b = read_file(test::fixture("tiny.int8.safetensors"));
-  REQUIRE(b.ok());
-  return std::move(b).value();
-}
 size_t header_end(const std::vector<uint8_t>& b) {
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | b[i];
@@ -41,7 +36,7 @@ TEST_CASE("the converted model loads and describes itself", "[model_file]") {
 }
 
 TEST_CASE("every truncation point gives a clear error", "[model_file]") {
-  const auto bytes = tiny_bytes();
+  const auto bytes = test::tiny_bytes();
   const size_t hdr = header_end(bytes);
   std::vector<size_t> cuts;
   for (size_t n = 0; n <= hdr + 8 && n < bytes.size(); ++n) cuts.push_back(n);  // every header byte
@@ -58,7 +53,7 @@ TEST_CASE("every truncation point gives a clear error", "[model_file]") {
 }
 
 TEST_CASE("header byte flips never crash", "[model_file]") {
-  const auto bytes = tiny_bytes();
+  const auto bytes = test::tiny_bytes();
   const size_t hdr = header_end(bytes);
   std::mt19937 rng(11);
   int failed = 0, loaded = 0;
@@ -80,7 +75,7 @@ TEST_CASE("header byte flips never crash", "[model_file]") {
 }
 
 TEST_CASE("data byte flips never crash and NaN weights are refused", "[model_file]") {
-  const auto bytes = tiny_bytes();
+  const auto bytes = test::tiny_bytes();
   const size_t hdr = header_end(bytes);
   std::mt19937 rng(12);
   for (int trial = 0; trial < 60; ++trial) {

@@ -14,12 +14,6 @@ using namespace indorerank;
 
 namespace {
 
-std::vector<uint8_t> tiny_bytes() {
-  auto b = read_file(test::fixture("tiny.int8.safetensors"));
-  REQUIRE(b.ok());
-  return std::move(b).value();
-}
-
 ModelLayout layout_of(const std::vector<uint8_t>& bytes) {
   auto l = Reranker::read_layout(bytes.data(), bytes.size());
   REQUIRE(l.ok());
@@ -57,7 +51,7 @@ const std::vector<std::string> kPassages = {
 }  // namespace
 
 TEST_CASE("the layout is read from a file's first bytes", "[model_layout]") {
-  const auto bytes = tiny_bytes();
+  const auto bytes = test::tiny_bytes();
   const ModelLayout l = layout_of(bytes);
   const Info info = test::load_tiny()->info();
   const uint32_t v = static_cast<uint32_t>(info.config.vocab_size), h = static_cast<uint32_t>(info.config.hidden_size);
@@ -100,7 +94,7 @@ TEST_CASE("the layout is read from a file's first bytes", "[model_layout]") {
 }
 
 TEST_CASE("a head plus the blocks a call needs scores as the whole file does", "[model_layout]") {
-  const auto bytes = tiny_bytes();
+  const auto bytes = test::tiny_bytes();
   auto whole = test::load_tiny();
   auto head = head_of(bytes);
   REQUIRE(head->info().resident_blocks == 0);
@@ -143,7 +137,7 @@ TEST_CASE("a head plus the blocks a call needs scores as the whole file does", "
 }
 
 TEST_CASE("a short, corrupted or misplaced block changes nothing", "[model_layout]") {
-  const auto bytes = tiny_bytes();
+  const auto bytes = test::tiny_bytes();
   const ModelLayout l = layout_of(bytes);
   auto head = head_of(bytes);
   const std::vector<std::string> one = {kPassages[0]};
@@ -174,7 +168,7 @@ TEST_CASE("a short, corrupted or misplaced block changes nothing", "[model_layou
 }
 
 TEST_CASE("a corrupted block in a whole file fails only the calls that use it", "[model_layout]") {
-  const auto bytes = tiny_bytes();
+  const auto bytes = test::tiny_bytes();
   const ModelLayout l = layout_of(bytes);
   auto whole = test::load_tiny();
   // A block passage 0 uses and no other passage does.
@@ -205,7 +199,7 @@ TEST_CASE("a corrupted block in a whole file fails only the calls that use it", 
 }
 
 TEST_CASE("a head is checked like a whole file", "[model_layout]") {
-  const auto bytes = tiny_bytes();
+  const auto bytes = test::tiny_bytes();
   const ModelLayout l = layout_of(bytes);
   const auto head_bytes = [&](size_t n) { return std::vector<uint8_t>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(n)); };
   for (const size_t n : {size_t(0), size_t(7), static_cast<size_t>(l.header_bytes), static_cast<size_t>(l.head_bytes - 1),

@@ -60,13 +60,10 @@ Status EmbeddingTable::add(int b, const uint8_t* data, size_t size) {
 }
 
 void EmbeddingTable::missing(const int32_t* ids, size_t n, std::vector<int>* out) const {
-  const size_t first = out->size();
   for (size_t i = 0; i < n; ++i) {
     const int b = ids[i] / block_rows_;
     if (!has(b)) out->push_back(b);
   }
-  std::sort(out->begin() + static_cast<std::ptrdiff_t>(first), out->end());
-  out->erase(std::unique(out->begin() + static_cast<std::ptrdiff_t>(first), out->end()), out->end());
 }
 
 Status EmbeddingTable::check(const int32_t* ids, size_t n) {

@@ -36,7 +36,7 @@ class EmbeddingTable {
   /// Stores a copy of block `b` after checking its index, size and checksum.
   /// Adding a block that is already present is allowed and changes nothing.
   Status add(int b, const uint8_t* data, size_t size);
-  /// The blocks `ids` use that are not present, ascending, without repeats.
+  /// Appends the blocks `ids` use that are not present (in id order, repeats included).
   void missing(const int32_t* ids, size_t n, std::vector<int>* out) const;
   /// OK when every block `ids` use is present and passes its checksum
   /// (checked once per block). Ids must be within the vocabulary.
