@@ -52,6 +52,21 @@ INDORERANK_ALWAYS_INLINE float exp1(float x_in) {
   return x_in < -87.0f ? 0.0f : p * scale;
 }
 
+// 16 floats as one value: lowered to whatever vector width the target has
+// (4 x SSE, 1 x AVX-512, 4 x wasm SIMD128); element-wise IEEE math as scalars.
+typedef float f32x16 __attribute__((vector_size(64)));
+typedef int32_t i32x16 __attribute__((vector_size(64)));
+typedef int8_t i8x16 __attribute__((vector_size(16)));
+
+INDORERANK_ALWAYS_INLINE f32x16 load16(const float* p) {
+  f32x16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+INDORERANK_ALWAYS_INLINE void store16(float* p, f32x16 v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
 // Sum with 8 fixed partial sums: vectorizes and stays bit-identical anywhere.
 INDORERANK_ALWAYS_INLINE float sum8(const float* x, int n) {
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -138,14 +153,15 @@ void layer_norm(const float* x, const float* residual, const float* gamma, const
 
 INDORERANK_MULTIVERSION
 void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int32_t* zero) {
-  // Range in 16 independent lanes so it vectorizes (min/max are exact in any order).
-  float lo16[16] = {}, hi16[16] = {};
+  // Range in 16 independent lanes (min/max are exact in any order); the
+  // selects are the scalar ones lane by lane, so NaNs behave the same.
+  f32x16 lo16 = {}, hi16 = {};
   int i = 0;
-  for (; i + 16 <= k; i += 16)
-    for (int j = 0; j < 16; ++j) {
-      lo16[j] = x[i + j] < lo16[j] ? x[i + j] : lo16[j];
-      hi16[j] = x[i + j] > hi16[j] ? x[i + j] : hi16[j];
-    }
+  for (; i + 16 <= k; i += 16) {
+    const f32x16 v = load16(x + i);
+    lo16 = v < lo16 ? v : lo16;
+    hi16 = v > hi16 ? v : hi16;
+  }
   for (int j = 0; i < k; ++i, ++j) {
     lo16[j] = x[i] < lo16[j] ? x[i] : lo16[j];
     hi16[j] = x[i] > hi16[j] ? x[i] : hi16[j];
@@ -169,6 +185,15 @@ void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int
   i = 0;
 #if defined(__wasm_simd128__)
   for (; i + 16 <= k; i += 16) simd128::quantize16(x + i, wasm_f32x4_splat(inv), wasm_f32x4_splat(z), q + i);
+#else
+  for (; i + 16 <= k; i += 16) {
+    f32x16 r = ((load16(x + i) * inv + kRoundMagic) - kRoundMagic) + z;
+    r = r > 127.0f ? 127.0f : r;
+    r = r < -128.0f ? -128.0f : r;
+    // An integer in [-128, 127]: both conversions are exact.
+    const i8x16 b = __builtin_convertvector(__builtin_convertvector(r, i32x16), i8x16);
+    std::memcpy(q + i, &b, sizeof b);
+  }
 #endif
   for (; i < k; ++i) {
     float r = ((x[i] * inv + kRoundMagic) - kRoundMagic) + z;
@@ -193,17 +218,6 @@ int attention_scratch_floats(int len, int head_dim) {
 }
 
 namespace {
-
-// 16 floats as one value: lowered to whatever vector width the target has
-// (4 x SSE, 1 x AVX-512, 4 x wasm SIMD128); element-wise IEEE math as scalars.
-typedef float f32x16 __attribute__((vector_size(64)));
-
-INDORERANK_ALWAYS_INLINE f32x16 load16(const float* p) {
-  f32x16 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-INDORERANK_ALWAYS_INLINE void store16(float* p, f32x16 v) { std::memcpy(p, &v, sizeof v); }
 
 constexpr int kMaxHeadDim = 256;
 

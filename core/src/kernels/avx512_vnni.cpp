@@ -41,10 +41,13 @@ struct DequantOut {
   }
 };
 
-template <int R, int B, typename Out>
-inline void tile(int kb_count, const int8_t* a, size_t lda, const int8_t* wb, size_t w_block_stride,
-                 const int32_t* col_sums, int col0, const Out& out) {
-  __m512i acc[R][B];
+// The products of R rows x B blocks, into acc (exact, before the 128 x
+// column-sum correction). Not inlined into the output code, so the register
+// allocation of the loop is the same for both kinds of output.
+template <int R, int B>
+__attribute__((noinline)) void dot_tile(int kb_count, const int8_t* a, size_t lda, const int8_t* wb,
+                                        size_t w_block_stride, __m512i (&out)[R][B]) {
+  __m512i acc[R][B];  // local: `out` could alias the int8 reads, and would be reloaded
   for (int r = 0; r < R; ++r)
     for (int b = 0; b < B; ++b) acc[r][b] = _mm512_set1_epi32(0);
   const __m512i sign = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
@@ -58,6 +61,15 @@ inline void tile(int kb_count, const int8_t* a, size_t lda, const int8_t* wb, si
       for (int b = 0; b < B; ++b) acc[r][b] = _mm512_dpbusd_epi32(acc[r][b], av, w[b]);
     }
   }
+  for (int r = 0; r < R; ++r)
+    for (int b = 0; b < B; ++b) out[r][b] = acc[r][b];
+}
+
+template <int R, int B, typename Out>
+inline void tile(int kb_count, const int8_t* a, size_t lda, const int8_t* wb, size_t w_block_stride,
+                 const int32_t* col_sums, int col0, const Out& out) {
+  __m512i acc[R][B];
+  dot_tile<R, B>(kb_count, a, lda, wb, w_block_stride, acc);
   for (int b = 0; b < B; ++b) {
     const int col = col0 + b * kNr;
     const __m512i comp = _mm512_mullo_epi32(_mm512_loadu_si512(col_sums + col), _mm512_set1_epi32(128));
@@ -65,24 +77,26 @@ inline void tile(int kb_count, const int8_t* a, size_t lda, const int8_t* wb, si
   }
 }
 
-template <int R, typename Out>
-inline void row_block(int kb_count, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
-                      int nb_begin, int nb_end, const Out& out) {
+// Column groups of B blocks outside, row tiles inside: a group's weights
+// (B x 16 columns x k_pad bytes, 24 KiB at depth 384) stay in L1 while every
+// row tile of the call passes over them, instead of streaming all of W from
+// L2 once per row tile. `shift(out, r)` moves the output to row r.
+template <int B, typename Out, typename Shift>
+inline void column_group(int m, int kb_count, const int8_t* a, size_t lda, const int8_t* w_packed,
+                         const int32_t* col_sums, int nb, const Out& out, Shift shift) {
   const size_t stride = static_cast<size_t>(kb_count) * 64;
-  int nb = nb_begin;
-  for (; nb + 4 <= nb_end; nb += 4)
-    tile<R, 4>(kb_count, a, lda, w_packed + nb * stride, stride, col_sums, nb * kNr, out);
-  for (; nb < nb_end; ++nb) tile<R, 1>(kb_count, a, lda, w_packed + nb * stride, stride, col_sums, nb * kNr, out);
+  for_each_row_tile<8>(m, [&](auto rows, int r) {
+    tile<rows.value, B>(kb_count, a + r * lda, lda, w_packed + nb * stride, stride, col_sums, nb * kNr, shift(out, r));
+  });
 }
 
-// `shift(out, r)` moves the output to row r.
 template <typename Out, typename Shift>
 inline void gemm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
                  int nb_begin, int nb_end, const Out& out, Shift shift) {
   const int kb = k_pad / kKr;
-  for_each_row_tile(m, [&](auto rows, int r) {
-    row_block<rows.value>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r));
-  });
+  int nb = nb_begin;
+  for (; nb + 2 <= nb_end; nb += 2) column_group<2>(m, kb, a, lda, w_packed, col_sums, nb, out, shift);
+  for (; nb < nb_end; ++nb) column_group<1>(m, kb, a, lda, w_packed, col_sums, nb, out, shift);
 }
 
 void gemm_s8s8_s32__avx512_vnni(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
