@@ -55,6 +55,7 @@ INDORERANK_ALWAYS_INLINE float exp1(float x_in) {
 // 16 floats as one value: lowered to whatever vector width the target has
 // (4 x SSE, 1 x AVX-512, 4 x wasm SIMD128); element-wise IEEE math as scalars.
 typedef float f32x16 __attribute__((vector_size(64)));
+typedef float f32x8 __attribute__((vector_size(32)));
 typedef int32_t i32x16 __attribute__((vector_size(64)));
 typedef int8_t i8x16 __attribute__((vector_size(16)));
 
@@ -69,10 +70,13 @@ INDORERANK_ALWAYS_INLINE void store16(float* p, f32x16 v) {
 
 // Sum with 8 fixed partial sums: vectorizes and stays bit-identical anywhere.
 INDORERANK_ALWAYS_INLINE float sum8(const float* x, int n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  f32x8 acc = {};
   int i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j) acc[j] += x[i + j];
+  for (; i + 8 <= n; i += 8) {
+    f32x8 v;
+    std::memcpy(&v, x + i, sizeof v);
+    acc += v;
+  }
   for (int j = 0; i < n; ++i, ++j) acc[j] += x[i];
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
@@ -247,7 +251,25 @@ INDORERANK_ALWAYS_INLINE void attention_scores(const float (*qb)[kMaxHeadDim], i
   }
   return;
 #endif
-  for (int j0 = 0; j0 < len_pad; j0 += kKeyBlock) {
+  // Two key blocks at a time where there are two: 8 independent sums keep
+  // both adders busy through the add latency.
+  int j0 = 0;
+  for (; j0 + 2 * kKeyBlock <= len_pad; j0 += 2 * kKeyBlock) {
+    f32x16 a[4][2] = {};
+    for (int d = 0; d < head_dim; ++d) {
+      const float* kd = kt + static_cast<size_t>(d) * len_pad + j0;
+      const f32x16 k0 = load16(kd), k1 = load16(kd + kKeyBlock);
+      for (int r = 0; r < 4; ++r) {
+        a[r][0] += qb[r][d] * k0;
+        a[r][1] += qb[r][d] * k1;
+      }
+    }
+    for (int r = 0; r < 4; ++r) {
+      store16(s + r * len_pad + j0, a[r][0]);
+      store16(s + r * len_pad + j0 + kKeyBlock, a[r][1]);
+    }
+  }
+  for (; j0 < len_pad; j0 += kKeyBlock) {
     f32x16 a0 = {}, a1 = {}, a2 = {}, a3 = {};
     for (int d = 0; d < head_dim; ++d) {
       const f32x16 kv = load16(kt + static_cast<size_t>(d) * len_pad + j0);
@@ -333,14 +355,14 @@ INDORERANK_ALWAYS_INLINE void attention_rows(const float* q, const float* v, siz
         continue;
       }
       // Scale and row maximum (16 lanes, so it vectorizes; max is exact in any order).
-      float mx16[16];
-      for (int c = 0; c < 16; ++c) mx16[c] = -3.4e38f;
+      f32x16 mx16 = {};
+      mx16 -= 3.4e38f;
       int j = 0;
-      for (; j + 16 <= len; j += 16)
-        for (int c = 0; c < 16; ++c) {
-          sr[j + c] *= scale;
-          mx16[c] = sr[j + c] > mx16[c] ? sr[j + c] : mx16[c];
-        }
+      for (; j + 16 <= len; j += 16) {
+        const f32x16 v = load16(sr + j) * scale;
+        store16(sr + j, v);
+        mx16 = v > mx16 ? v : mx16;
+      }
       for (int c = 0; j < len; ++j, ++c) {
         sr[j] *= scale;
         mx16[c] = sr[j] > mx16[c] ? sr[j] : mx16[c];
@@ -369,11 +391,13 @@ void attention_head(const float* q, const float* k, const float* v, size_t ld, i
   const int len_pad = (len + kKeyBlock - 1) / kKeyBlock * kKeyBlock;
   float* kt = scratch;
   float* s = scratch + static_cast<size_t>(head_dim) * len_pad;  // [kQueryBlock][len_pad]
-  for (int d = 0; d < head_dim; ++d) {
-    float* row = kt + static_cast<size_t>(d) * len_pad;
-    for (int j = 0; j < len; ++j) row[j] = k[j * ld + d];
-    for (int j = len; j < len_pad; ++j) row[j] = 0.0f;
+  // Key by key: contiguous reads, and stores len_pad apart.
+  for (int j = 0; j < len; ++j) {
+    const float* kj = k + j * ld;
+    for (int d = 0; d < head_dim; ++d) kt[static_cast<size_t>(d) * len_pad + j] = kj[d];
   }
+  for (int d = 0; d < head_dim; ++d)
+    for (int j = len; j < len_pad; ++j) kt[static_cast<size_t>(d) * len_pad + j] = 0.0f;
   // The real model's head size gets a version with a constant loop bound.
   if (head_dim == 32)
     attention_rows<32>(q, v, ld, len, q_rows, head_dim, ctx, ld_ctx, kt, s, len_pad);
