@@ -4,7 +4,7 @@ BUILD ?= build
 CLI := $(BUILD)/native/bin/indorerank
 FIXTURES := $(BUILD)/native/fixtures
 
-.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-bundlers test-demo bench-wasm bench-demo bench-first-visit bench-memory bench-serve asan tsan fuzz bench-native demo eval fixtures-full fixtures-spread clean
+.PHONY: all setup native wasm arm64 test-arm64 package test-package test test-native test-wasm test-js test-browser test-bundlers test-demo bench-wasm bench-relaxed bench-demo bench-first-visit bench-memory bench-serve asan tsan fuzz bench-native demo eval fixtures-full fixtures-spread clean
 
 all: native
 
@@ -156,6 +156,13 @@ bench-serve: native
 
 bench-wasm: fixtures-full wasm
 	node bench/wasm_vs_ort_web.mjs --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors
+
+# Relaxed SIMD in Node and Chromium: GMAC/s of the int8 dot forms, and how
+# each runtime reads the relaxed dot's 7-bit operand (bench/relaxed_probe).
+bench-relaxed: setup
+	@command -v clang-19 >/dev/null && command -v wasm-ld-19 >/dev/null || \
+	  { $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq clang-19 lld-19 >/dev/null; }
+	node bench/relaxed_probe/run.mjs
 
 # The demo page in Chromium: BM25 + rerank of the top 20 / top 100, one thread and threaded.
 bench-demo: fixtures-full wasm

@@ -1,0 +1,81 @@
+// Inner loops of an int8 GEMM in three WebAssembly forms, to measure what a
+// runtime makes of them (`make bench-relaxed`). Each loop keeps 3 weight
+// vectors in registers and 6 accumulators (V8 allocates 15 xmm registers;
+// more spills), and reads 2 activation vectors per iteration.
+//   simd128:   i32x4.dot_i16x8_s + add: 8 int8 MACs per dot (operands widened
+//              to int16 beforehand), what the shipped kernel does.
+//   relaxed7:  i32x4.relaxed_dot_i8x16_i7x16_add_s: 16 MACs per instruction,
+//              exact and deterministic only when one operand is in [0, 127].
+//   relaxed8:  the exact form for two full int8 operands: the unsigned
+//              activation u = a + 128 in [0, 255] split as u = 2h + l with
+//              h in [0, 127] and l in {0, 1}, so two relaxed dots per 16 MACs.
+// Built by clang-19 and wasm-ld-19 alone: binaryen 108 (run by emcc, and by
+// clang when it finds wasm-opt) rewrites the relaxed dot into an invalid module.
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+typedef int i32;
+
+static inline v128_t sum6(const v128_t acc[6]) {
+  v128_t s = acc[0];
+  for (int i = 1; i < 6; ++i) s = wasm_i32x4_add(s, acc[i]);
+  return s;
+}
+
+EXPORT(simd128) i32 simd128(const v128_t* x, const v128_t* w, i32 n) {
+  v128_t acc[6], wr[3];
+  for (int i = 0; i < 6; ++i) acc[i] = wasm_i32x4_splat(0);
+  for (int i = 0; i < 3; ++i) wr[i] = w[i];
+  for (i32 it = 0; it < n; ++it) {
+    const v128_t* p = x + 2 * (it & 15);
+    const v128_t x0 = p[0], x1 = p[1];
+    for (int i = 0; i < 3; ++i) {
+      acc[i] = wasm_i32x4_add(acc[i], wasm_i32x4_dot_i16x8(wr[i], x0));
+      acc[i + 3] = wasm_i32x4_add(acc[i + 3], wasm_i32x4_dot_i16x8(wr[i], x1));
+    }
+  }
+  return wasm_i32x4_extract_lane(sum6(acc), 0);
+}
+
+EXPORT(relaxed7) i32 relaxed7(const v128_t* x, const v128_t* w, i32 n) {
+  v128_t acc[6], wr[3];
+  for (int i = 0; i < 6; ++i) acc[i] = wasm_i32x4_splat(0);
+  for (int i = 0; i < 3; ++i) wr[i] = w[i];
+  for (i32 it = 0; it < n; ++it) {
+    const v128_t* p = x + 2 * (it & 15);
+    const v128_t x0 = p[0], x1 = p[1];
+    for (int i = 0; i < 3; ++i) {
+      acc[i] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wr[i], x0, acc[i]);
+      acc[i + 3] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wr[i], x1, acc[i + 3]);
+    }
+  }
+  return wasm_i32x4_extract_lane(sum6(acc), 0);
+}
+
+// x holds pairs (h, l) of the split activations; 2 relaxed dots per 16 MACs.
+// (The h part is doubled once at the end, outside the loop.)
+EXPORT(relaxed8) i32 relaxed8(const v128_t* x, const v128_t* w, i32 n) {
+  v128_t hi[3], lo[3], wr[3];
+  for (int i = 0; i < 3; ++i) hi[i] = lo[i] = wasm_i32x4_splat(0);
+  for (int i = 0; i < 3; ++i) wr[i] = w[i];
+  for (i32 it = 0; it < n; ++it) {
+    const v128_t* p = x + 2 * (it & 15);
+    const v128_t h = p[0], l = p[1];
+    for (int i = 0; i < 3; ++i) {
+      hi[i] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wr[i], h, hi[i]);
+      lo[i] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wr[i], l, lo[i]);
+    }
+  }
+  v128_t s = wasm_i32x4_splat(0);
+  for (int i = 0; i < 3; ++i) s = wasm_i32x4_add(s, wasm_i32x4_add(wasm_i32x4_shl(hi[i], 1), lo[i]));
+  return wasm_i32x4_extract_lane(s, 0);
+}
+
+// One lane of the relaxed dot for all-equal inputs x (int8) and y (byte of
+// the 7-bit operand), to see how the runtime treats y outside [0, 127].
+EXPORT(one_lane) i32 one_lane(i32 x, i32 y) {
+  const v128_t r = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wasm_i8x16_splat((signed char)x),
+                                                          wasm_i8x16_splat((signed char)y), wasm_i32x4_splat(0));
+  return wasm_i32x4_extract_lane(r, 0);
+}
