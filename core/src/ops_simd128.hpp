@@ -15,43 +15,68 @@ namespace indorerank::ops::simd128 {
 
 constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23, as kRoundMagic in ops.cpp
 
+// The constants of exp4 and gelu4, splatted, in linear memory. V8 builds each
+// v128.const from immediates in three instructions (about 60 per gelu4); a
+// load is one. Not const, so clang keeps the loads instead of folding them
+// back into v128.const.
+struct alignas(16) Splat {
+  float v[4];
+};
+enum Const : int {
+  kMinusE87, kE88, kLog2E, kMagicC, kLn2Hi, kLn2Lo, kP6, kP5, kP4, kP3, kHalf, kOne,
+  kRsqrt2, kErfP, kErfA5, kErfA4, kErfA3, kErfA2, kErfA1, kZero, kConstCount
+};
+#define INDORERANK_SPLAT(x) {{x, x, x, x}}
+inline Splat kConsts[kConstCount] = {
+    INDORERANK_SPLAT(-87.0f),         INDORERANK_SPLAT(88.0f),         INDORERANK_SPLAT(1.44269504f),
+    INDORERANK_SPLAT(kMagic),         INDORERANK_SPLAT(0.693145752f),  INDORERANK_SPLAT(1.42860677e-6f),
+    INDORERANK_SPLAT(1.0f / 720.0f),  INDORERANK_SPLAT(1.0f / 120.0f), INDORERANK_SPLAT(1.0f / 24.0f),
+    INDORERANK_SPLAT(1.0f / 6.0f),    INDORERANK_SPLAT(0.5f),          INDORERANK_SPLAT(1.0f),
+    INDORERANK_SPLAT(0.707106781f),   INDORERANK_SPLAT(0.3275911f),    INDORERANK_SPLAT(1.061405429f),
+    INDORERANK_SPLAT(1.453152027f),   INDORERANK_SPLAT(1.421413741f),  INDORERANK_SPLAT(0.284496736f),
+    INDORERANK_SPLAT(0.254829592f),   INDORERANK_SPLAT(0.0f),
+};
+#undef INDORERANK_SPLAT
+alignas(16) inline int32_t kExpBias[4] = {127, 127, 127, 127};
+inline v128_t c(Const i) { return wasm_v128_load(kConsts[i].v); }
+
 // exp1() of ops.cpp on four lanes.
 inline v128_t exp4(v128_t x_in) {
-  const v128_t magic = wasm_f32x4_splat(kMagic);
+  const v128_t magic = c(kMagicC);
   // x_in < -87 ? -87 : x_in, then x > 88 ? 88 : x (NaN passes through both).
-  v128_t x = wasm_f32x4_pmax(x_in, wasm_f32x4_splat(-87.0f));
-  x = wasm_f32x4_pmin(x, wasm_f32x4_splat(88.0f));
-  const v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504f)), magic);
+  v128_t x = wasm_f32x4_pmax(x_in, c(kMinusE87));
+  x = wasm_f32x4_pmin(x, c(kE88));
+  const v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, c(kLog2E)), magic);
   const v128_t n = wasm_f32x4_sub(t, magic);
-  const v128_t r = wasm_f32x4_sub(wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693145752f))),
-                                  wasm_f32x4_mul(n, wasm_f32x4_splat(1.42860677e-6f)));
-  v128_t p = wasm_f32x4_splat(1.0f / 720.0f);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 120.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 24.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f / 6.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(0.5f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), wasm_f32x4_splat(1.0f));
+  const v128_t r = wasm_f32x4_sub(wasm_f32x4_sub(x, wasm_f32x4_mul(n, c(kLn2Hi))),
+                                  wasm_f32x4_mul(n, c(kLn2Lo)));
+  v128_t p = c(kP6);
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), c(kP5));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), c(kP4));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), c(kP3));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), c(kHalf));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), c(kOne));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), c(kOne));
   // 2^n from t's mantissa: (bits(t) - bits(magic) + 127) << 23.
-  const v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_sub(t, magic), wasm_i32x4_splat(127)), 23);
+  const v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_sub(t, magic), wasm_v128_load(kExpBias)), 23);
   const v128_t y = wasm_f32x4_mul(p, e);
-  return wasm_v128_andnot(y, wasm_f32x4_lt(x_in, wasm_f32x4_splat(-87.0f)));  // 0 below -87
+  return wasm_v128_andnot(y, wasm_f32x4_lt(x_in, c(kMinusE87)));  // 0 below -87
 }
 
 // One lane group of gelu_inplace() of ops.cpp.
 inline v128_t gelu4(v128_t v) {
-  const v128_t one = wasm_f32x4_splat(1.0f);
-  const v128_t z = wasm_f32x4_mul(wasm_f32x4_abs(v), wasm_f32x4_splat(0.707106781f));
-  const v128_t t = wasm_f32x4_div(one, wasm_f32x4_add(one, wasm_f32x4_mul(wasm_f32x4_splat(0.3275911f), z)));
-  v128_t p = wasm_f32x4_splat(1.061405429f);
-  p = wasm_f32x4_sub(wasm_f32x4_mul(p, t), wasm_f32x4_splat(1.453152027f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), wasm_f32x4_splat(1.421413741f));
-  p = wasm_f32x4_sub(wasm_f32x4_mul(p, t), wasm_f32x4_splat(0.284496736f));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), wasm_f32x4_splat(0.254829592f));
+  const v128_t one = c(kOne);
+  const v128_t z = wasm_f32x4_mul(wasm_f32x4_abs(v), c(kRsqrt2));
+  const v128_t t = wasm_f32x4_div(one, wasm_f32x4_add(one, wasm_f32x4_mul(c(kErfP), z)));
+  v128_t p = c(kErfA5);
+  p = wasm_f32x4_sub(wasm_f32x4_mul(p, t), c(kErfA4));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), c(kErfA3));
+  p = wasm_f32x4_sub(wasm_f32x4_mul(p, t), c(kErfA2));
+  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), c(kErfA1));
   p = wasm_f32x4_mul(p, t);
   const v128_t erf_abs = wasm_f32x4_sub(one, wasm_f32x4_mul(p, exp4(wasm_f32x4_neg(wasm_f32x4_mul(z, z)))));
-  const v128_t erf = wasm_v128_bitselect(wasm_f32x4_neg(erf_abs), erf_abs, wasm_f32x4_lt(v, wasm_f32x4_splat(0.0f)));
-  return wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_splat(0.5f), v), wasm_f32x4_add(one, erf));
+  const v128_t erf = wasm_v128_bitselect(wasm_f32x4_neg(erf_abs), erf_abs, wasm_f32x4_lt(v, c(kZero)));
+  return wasm_f32x4_mul(wasm_f32x4_mul(c(kHalf), v), wasm_f32x4_add(one, erf));
 }
 
 // The quantization loop of quantize_row() on 16 values: q = clamp(round(x *
