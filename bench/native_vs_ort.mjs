@@ -51,6 +51,16 @@ try {
     console.log(`| ${r.name} | ${r.pairs_per_s.toFixed(1)} | ${r.ms_per_request.toFixed(0)} | ${r.peak_rss_mb.toFixed(0)} |`);
   console.log(`ours / best onnxruntime-node (${best.name}): ${(ours.pairs_per_s / best.pairs_per_s).toFixed(2)}x; ` +
     `ours achieved ${ours.gmac_per_s.toFixed(1)} GMAC/s`);
+  // Threads: ours at one and at every core, measured back to back so both
+  // see the same machine load.
+  const cores = cpus().length;
+  if (a.threads === '1' && cores > 1) {
+    const run = (t) => JSON.parse(execFileSync(a.cli, ['bench', '-m', a.model, '--ids', idsFile, '--group', '100',
+      '--runs', a.runs, '--threads', String(t)]).toString()).pairs_per_s;
+    const one = run(1), all = run(cores);
+    console.log(`ours with ${cores} threads: ${all.toFixed(1)} pairs/s, ${(all / one).toFixed(2)}x one thread ` +
+      `(${one.toFixed(1)} pairs/s, measured just before)`);
+  }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
