@@ -31,35 +31,42 @@ try {
   const idsFile = path.join(tmp, 'ids.jsonl');
   writeFileSync(idsFile, ids.map((s) => JSON.stringify({ input_ids: s })).join('\n') + '\n');
 
-  const rows = [];
-  const ours = JSON.parse(execFileSync(a.cli, ['bench', '-m', a.model, '--ids', idsFile, '--group', '100',
-    '--runs', a.runs, '--threads', a.threads]).toString());
-  rows.push({ name: `indorerank (${ours.kernel})`, ...ours });
-  for (const graph of ['model.onnx', 'model_fp32.onnx']) {
-    for (const batch of ['1', '16']) {
-      const r = JSON.parse(execFileSync('node', [path.join(here, 'ort_runner.mjs'), '--runtime', 'node', '--onnx', path.join(a.hf, 'onnx', graph),
-        '--ids', idsFile, '--batch', batch, '--runs', a.runs, '--threads', a.threads]).toString());
-      rows.push({ name: `onnxruntime-node ${graph === 'model.onnx' ? 'int8' : 'fp32'} batch ${batch}`, ...r });
-    }
+  // Interleaved rounds: each round runs ours and every peer configuration once,
+  // so a change in machine load (these machines are shared) hits all alike;
+  // each row is the median over the rounds.
+  const ourRun = (threads) => JSON.parse(execFileSync(a.cli, ['bench', '-m', a.model, '--ids', idsFile, '--group', '100',
+    '--runs', '1', '--threads', String(threads)]).toString());
+  const peers = [];
+  for (const graph of ['model.onnx', 'model_fp32.onnx'])
+    for (const batch of ['1', '16']) peers.push({ graph, batch, name: `onnxruntime-node ${graph === 'model.onnx' ? 'int8' : 'fp32'} batch ${batch}` });
+  const peerRun = (p) => JSON.parse(execFileSync('node', [path.join(here, 'ort_runner.mjs'), '--runtime', 'node',
+    '--onnx', path.join(a.hf, 'onnx', p.graph), '--ids', idsFile, '--batch', p.batch, '--runs', '1', '--threads', a.threads]).toString());
+  const cores = cpus().length;
+  const allCores = a.threads === '1' && cores > 1;
+  const samples = { ours: [], oursAll: [], ...Object.fromEntries(peers.map((p) => [p.name, []])) };
+  for (let round = 0; round < Number(a.runs); round++) {
+    samples.ours.push(ourRun(a.threads));
+    if (allCores) samples.oursAll.push(ourRun(cores));
+    for (const p of peers) samples[p.name].push(peerRun(p));
   }
+  const median = (list) => [...list].sort((x, y) => x.pairs_per_s - y.pairs_per_s)[Math.floor(list.length / 2)];
+  const ours = median(samples.ours);
+  const rows = [{ name: `indorerank (${ours.kernel})`, ...ours }];
+  for (const p of peers) rows.push({ name: p.name, ...median(samples[p.name]) });
   const best = rows.slice(1).reduce((x, y) => (y.pairs_per_s > x.pairs_per_s ? y : x));
   console.log(`machine: ${cpus()[0].model}, ${a.threads} thread(s); ${ids.length} pairs (${want} queries x 100), ` +
-    `tokens per pair mean ${meanLen.toFixed(1)} (min ${minLen}, max ${maxLen}), max_length 256, median of ${a.runs} runs`);
+    `tokens per pair mean ${meanLen.toFixed(1)} (min ${minLen}, max ${maxLen}), max_length 256, median of ${a.runs} interleaved rounds`);
   console.log('| runtime | pairs/s | ms per 100-candidate query | peak RSS MB |');
   console.log('| --- | --- | --- | --- |');
   for (const r of rows)
     console.log(`| ${r.name} | ${r.pairs_per_s.toFixed(1)} | ${r.ms_per_request.toFixed(0)} | ${r.peak_rss_mb.toFixed(0)} |`);
   console.log(`ours / best onnxruntime-node (${best.name}): ${(ours.pairs_per_s / best.pairs_per_s).toFixed(2)}x; ` +
     `ours achieved ${ours.gmac_per_s.toFixed(1)} GMAC/s`);
-  // Threads: ours at one and at every core, measured back to back so both
-  // see the same machine load.
-  const cores = cpus().length;
-  if (a.threads === '1' && cores > 1) {
-    const run = (t) => JSON.parse(execFileSync(a.cli, ['bench', '-m', a.model, '--ids', idsFile, '--group', '100',
-      '--runs', a.runs, '--threads', String(t)]).toString()).pairs_per_s;
-    const one = run(1), all = run(cores);
-    console.log(`ours with ${cores} threads: ${all.toFixed(1)} pairs/s, ${(all / one).toFixed(2)}x one thread ` +
-      `(${one.toFixed(1)} pairs/s, measured just before)`);
+  if (allCores) {
+    const all = median(samples.oursAll).pairs_per_s;
+    const ratios = samples.oursAll.map((x, i) => x.pairs_per_s / samples.ours[i].pairs_per_s).sort((x, y) => x - y);
+    console.log(`ours with ${cores} threads: ${all.toFixed(1)} pairs/s, ${(all / ours.pairs_per_s).toFixed(2)}x one thread ` +
+      `(per round: ${ratios.map((x) => x.toFixed(2)).join(', ')})`);
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
