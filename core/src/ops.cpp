@@ -21,7 +21,7 @@
 namespace indorerank::ops {
 namespace {
 
-constexpr int kQueryBlock = 4;  // query rows per attention tile
+constexpr int kQueryBlock = 8;  // query rows per attention tile
 constexpr int kKeyBlock = 16;   // keys per attention tile
 
 // Round-to-nearest by the 1.5 * 2^23 trick: pure add/sub, so it vectorizes
@@ -229,59 +229,55 @@ constexpr int kMaxHeadDim = 256;
 // against all keys, into s[r][j]. Each score sums q[d] * k[d] over d in order.
 INDORERANK_ALWAYS_INLINE void attention_scores(const float (*qb)[kMaxHeadDim], int head_dim, const float* kt,
                                                int len_pad, float* s) {
-  static_assert(kQueryBlock == 4 && kKeyBlock == 16, "the tile below is written for 4 x 16");
+  static_assert(kQueryBlock == 8 && kKeyBlock == 16, "the tiles below are written for 8 x 16");
 #if defined(__wasm_simd128__)
   // 4 x 8 tiles: V8 has 16 vector registers, and 4 x 16 would spill.
-  for (int j0 = 0; j0 < len_pad; j0 += 8) {
-    v128_t acc[4][2];
-    for (int r = 0; r < 4; ++r) acc[r][0] = acc[r][1] = wasm_f32x4_splat(0.0f);
-    for (int d = 0; d < head_dim; ++d) {
-      const float* kd = kt + static_cast<size_t>(d) * len_pad + j0;
-      const v128_t k0 = wasm_v128_load(kd), k1 = wasm_v128_load(kd + 4);
+  for (int rb = 0; rb < kQueryBlock; rb += 4, qb += 4, s += 4 * len_pad)
+    for (int j0 = 0; j0 < len_pad; j0 += 8) {
+      v128_t acc[4][2];
+      for (int r = 0; r < 4; ++r) acc[r][0] = acc[r][1] = wasm_f32x4_splat(0.0f);
+      for (int d = 0; d < head_dim; ++d) {
+        const float* kd = kt + static_cast<size_t>(d) * len_pad + j0;
+        const v128_t k0 = wasm_v128_load(kd), k1 = wasm_v128_load(kd + 4);
+        for (int r = 0; r < 4; ++r) {
+          const v128_t qv = wasm_f32x4_splat(qb[r][d]);
+          acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(qv, k0));
+          acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(qv, k1));
+        }
+      }
       for (int r = 0; r < 4; ++r) {
-        const v128_t qv = wasm_f32x4_splat(qb[r][d]);
-        acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(qv, k0));
-        acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(qv, k1));
+        wasm_v128_store(s + r * len_pad + j0, acc[r][0]);
+        wasm_v128_store(s + r * len_pad + j0 + 4, acc[r][1]);
       }
     }
-    for (int r = 0; r < 4; ++r) {
-      wasm_v128_store(s + r * len_pad + j0, acc[r][0]);
-      wasm_v128_store(s + r * len_pad + j0 + 4, acc[r][1]);
-    }
-  }
   return;
 #endif
-  // Two key blocks at a time where there are two: 8 independent sums keep
-  // both adders busy through the add latency.
+  // 8 rows x two key blocks where there are two: 16 independent sums keep
+  // the multipliers and adders busy through their latency, and each key
+  // vector loaded serves 8 rows.
   int j0 = 0;
   for (; j0 + 2 * kKeyBlock <= len_pad; j0 += 2 * kKeyBlock) {
-    f32x16 a[4][2] = {};
+    f32x16 a[kQueryBlock][2] = {};
     for (int d = 0; d < head_dim; ++d) {
       const float* kd = kt + static_cast<size_t>(d) * len_pad + j0;
       const f32x16 k0 = load16(kd), k1 = load16(kd + kKeyBlock);
-      for (int r = 0; r < 4; ++r) {
+      for (int r = 0; r < kQueryBlock; ++r) {
         a[r][0] += qb[r][d] * k0;
         a[r][1] += qb[r][d] * k1;
       }
     }
-    for (int r = 0; r < 4; ++r) {
+    for (int r = 0; r < kQueryBlock; ++r) {
       store16(s + r * len_pad + j0, a[r][0]);
       store16(s + r * len_pad + j0 + kKeyBlock, a[r][1]);
     }
   }
   for (; j0 < len_pad; j0 += kKeyBlock) {
-    f32x16 a0 = {}, a1 = {}, a2 = {}, a3 = {};
+    f32x16 a[kQueryBlock] = {};
     for (int d = 0; d < head_dim; ++d) {
       const f32x16 kv = load16(kt + static_cast<size_t>(d) * len_pad + j0);
-      a0 += qb[0][d] * kv;
-      a1 += qb[1][d] * kv;
-      a2 += qb[2][d] * kv;
-      a3 += qb[3][d] * kv;
+      for (int r = 0; r < kQueryBlock; ++r) a[r] += qb[r][d] * kv;
     }
-    store16(s + j0, a0);
-    store16(s + len_pad + j0, a1);
-    store16(s + 2 * len_pad + j0, a2);
-    store16(s + 3 * len_pad + j0, a3);
+    for (int r = 0; r < kQueryBlock; ++r) store16(s + r * len_pad + j0, a[r]);
   }
 }
 
@@ -292,22 +288,23 @@ INDORERANK_ALWAYS_INLINE void attention_values(const float* p, int len_pad, int 
 #if defined(__wasm_simd128__)
   if (head_dim_rt % 8 == 0) {
     // 4 rows x 8 columns at a time, for V8's 16 vector registers.
-    for (int c0 = 0; c0 < head_dim_rt; c0 += 8) {
-      v128_t acc[kQueryBlock][2];
-      for (int r = 0; r < kQueryBlock; ++r) acc[r][0] = acc[r][1] = wasm_f32x4_splat(0.0f);
-      for (int j = 0; j < len; ++j) {
-        const v128_t v0 = wasm_v128_load(v + j * ld + c0), v1 = wasm_v128_load(v + j * ld + c0 + 4);
-        for (int r = 0; r < kQueryBlock; ++r) {
-          const v128_t pr = wasm_f32x4_splat(p[r * len_pad + j]);
-          acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(pr, v0));
-          acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(pr, v1));
+    for (int rb = 0; rb < rows; rb += 4)
+      for (int c0 = 0; c0 < head_dim_rt; c0 += 8) {
+        v128_t acc[4][2];
+        for (int r = 0; r < 4; ++r) acc[r][0] = acc[r][1] = wasm_f32x4_splat(0.0f);
+        for (int j = 0; j < len; ++j) {
+          const v128_t v0 = wasm_v128_load(v + j * ld + c0), v1 = wasm_v128_load(v + j * ld + c0 + 4);
+          for (int r = 0; r < 4; ++r) {
+            const v128_t pr = wasm_f32x4_splat(p[(rb + r) * len_pad + j]);
+            acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(pr, v0));
+            acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(pr, v1));
+          }
+        }
+        for (int r = 0; r < 4 && rb + r < rows; ++r) {
+          wasm_v128_store(ctx + (rb + r) * ld_ctx + c0, acc[r][0]);
+          wasm_v128_store(ctx + (rb + r) * ld_ctx + c0 + 4, acc[r][1]);
         }
       }
-      for (int r = 0; r < rows; ++r) {
-        wasm_v128_store(ctx + r * ld_ctx + c0, acc[r][0]);
-        wasm_v128_store(ctx + r * ld_ctx + c0 + 4, acc[r][1]);
-      }
-    }
     return;
   }
 #endif
