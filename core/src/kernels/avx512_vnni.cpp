@@ -64,6 +64,10 @@ __attribute__((noinline)) void dot_tile(int kb_count, const int8_t* a, size_t ld
   for (int r = 0; r < R; ++r)
     for (int b = 0; b < B; ++b) acc[r][b] = _mm512_set1_epi32(0);
   const __m512i sign = _mm512_set1_epi32(static_cast<int32_t>(0x80808080u));
+  // Unrolled twice: rolled, GCC 12 copies every accumulator to a second
+  // register around each vpdpbusd (16 extra moves per 16 multiplies), and the
+  // front end, not the multipliers, set the pace (~270 vs ~360 GMAC/s here).
+#pragma GCC unroll 2
   for (int kb = 0; kb < kb_count; ++kb) {
     __m512i w[B];
     for (int b = 0; b < B; ++b) w[b] = _mm512_loadu_si512(wb + b * w_block_stride + static_cast<size_t>(kb) * 64);
