@@ -17,58 +17,58 @@
 
 typedef int i32;
 
-static inline v128_t sum6(const v128_t acc[6]) {
+// One multiply-accumulate step of each form: acc + w . x.
+static inline v128_t mac_simd128(v128_t acc, v128_t w, v128_t x) {
+  return wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(w, x));
+}
+static inline v128_t mac_relaxed(v128_t acc, v128_t w, v128_t x) {
+  return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(w, x, acc);
+}
+
+// The shared loop: acc[i] gathers w[i] . x0 and acc[i + 3] gathers w[i] . x1,
+// with (x0, x1) from a ring of 16 pairs. `mac` is a constant at every call, so
+// clang inlines it.
+static inline __attribute__((always_inline)) void run(const v128_t* x, const v128_t* w, i32 n,
+                                                      v128_t (*mac)(v128_t, v128_t, v128_t), v128_t acc[6]) {
+  v128_t wr[3];
+  for (int i = 0; i < 6; ++i) acc[i] = wasm_i32x4_splat(0);
+  for (int i = 0; i < 3; ++i) wr[i] = w[i];
+  for (i32 it = 0; it < n; ++it) {
+    const v128_t* p = x + 2 * (it & 15);
+    const v128_t x0 = p[0], x1 = p[1];
+    for (int i = 0; i < 3; ++i) {
+      acc[i] = mac(acc[i], wr[i], x0);
+      acc[i + 3] = mac(acc[i + 3], wr[i], x1);
+    }
+  }
+}
+
+static inline i32 lane0_of_sum(const v128_t acc[6]) {
   v128_t s = acc[0];
   for (int i = 1; i < 6; ++i) s = wasm_i32x4_add(s, acc[i]);
-  return s;
+  return wasm_i32x4_extract_lane(s, 0);
 }
 
 EXPORT(simd128) i32 simd128(const v128_t* x, const v128_t* w, i32 n) {
-  v128_t acc[6], wr[3];
-  for (int i = 0; i < 6; ++i) acc[i] = wasm_i32x4_splat(0);
-  for (int i = 0; i < 3; ++i) wr[i] = w[i];
-  for (i32 it = 0; it < n; ++it) {
-    const v128_t* p = x + 2 * (it & 15);
-    const v128_t x0 = p[0], x1 = p[1];
-    for (int i = 0; i < 3; ++i) {
-      acc[i] = wasm_i32x4_add(acc[i], wasm_i32x4_dot_i16x8(wr[i], x0));
-      acc[i + 3] = wasm_i32x4_add(acc[i + 3], wasm_i32x4_dot_i16x8(wr[i], x1));
-    }
-  }
-  return wasm_i32x4_extract_lane(sum6(acc), 0);
+  v128_t acc[6];
+  run(x, w, n, mac_simd128, acc);
+  return lane0_of_sum(acc);
 }
 
 EXPORT(relaxed7) i32 relaxed7(const v128_t* x, const v128_t* w, i32 n) {
-  v128_t acc[6], wr[3];
-  for (int i = 0; i < 6; ++i) acc[i] = wasm_i32x4_splat(0);
-  for (int i = 0; i < 3; ++i) wr[i] = w[i];
-  for (i32 it = 0; it < n; ++it) {
-    const v128_t* p = x + 2 * (it & 15);
-    const v128_t x0 = p[0], x1 = p[1];
-    for (int i = 0; i < 3; ++i) {
-      acc[i] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wr[i], x0, acc[i]);
-      acc[i + 3] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wr[i], x1, acc[i + 3]);
-    }
-  }
-  return wasm_i32x4_extract_lane(sum6(acc), 0);
+  v128_t acc[6];
+  run(x, w, n, mac_relaxed, acc);
+  return lane0_of_sum(acc);
 }
 
-// x holds pairs (h, l) of the split activations; 2 relaxed dots per 16 MACs.
-// (The h part is doubled once at the end, outside the loop.)
+// x holds pairs (h, l) of the split activations, so acc[i] gathers the h part
+// and acc[i + 3] the l part: 2 relaxed dots per 16 MACs. (h is doubled once at
+// the end, outside the loop.)
 EXPORT(relaxed8) i32 relaxed8(const v128_t* x, const v128_t* w, i32 n) {
-  v128_t hi[3], lo[3], wr[3];
-  for (int i = 0; i < 3; ++i) hi[i] = lo[i] = wasm_i32x4_splat(0);
-  for (int i = 0; i < 3; ++i) wr[i] = w[i];
-  for (i32 it = 0; it < n; ++it) {
-    const v128_t* p = x + 2 * (it & 15);
-    const v128_t h = p[0], l = p[1];
-    for (int i = 0; i < 3; ++i) {
-      hi[i] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wr[i], h, hi[i]);
-      lo[i] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(wr[i], l, lo[i]);
-    }
-  }
+  v128_t acc[6];
+  run(x, w, n, mac_relaxed, acc);
   v128_t s = wasm_i32x4_splat(0);
-  for (int i = 0; i < 3; ++i) s = wasm_i32x4_add(s, wasm_i32x4_add(wasm_i32x4_shl(hi[i], 1), lo[i]));
+  for (int i = 0; i < 3; ++i) s = wasm_i32x4_add(s, wasm_i32x4_add(wasm_i32x4_shl(acc[i], 1), acc[i + 3]));
   return wasm_i32x4_extract_lane(s, 0);
 }
 

@@ -13,14 +13,13 @@ namespace indorerank::kernels {
 namespace {
 
 // Where a tile's exact int32 results go, one 16-column block of R rows at a
-// time (`acc` before the 128 x column-sum correction): stored as they are...
+// time (`acc[r * acc_stride]`): stored as they are...
 struct Int32Out {
   int32_t* c;
   size_t ldc;
   template <int R>
-  void block(int col0, const __m512i* acc, size_t acc_stride, const int32_t* col_sums) const {
-    const __m512i comp = _mm512_mullo_epi32(_mm512_loadu_si512(col_sums + col0), _mm512_set1_epi32(128));
-    for (int r = 0; r < R; ++r) _mm512_storeu_si512(c + r * ldc + col0, _mm512_sub_epi32(acc[r * acc_stride], comp));
+  void block(int col0, const __m512i* acc, size_t acc_stride, const int32_t* /*col_sums*/) const {
+    for (int r = 0; r < R; ++r) _mm512_storeu_si512(c + r * ldc + col0, acc[r * acc_stride]);
   }
 };
 
@@ -37,13 +36,12 @@ struct DequantOut {
     const int valid = dq->n - col0;
     const __mmask16 mask = valid >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << valid) - 1);
     const __m512i sums = _mm512_loadu_si512(col_sums + col0);
-    const __m512i comp = _mm512_mullo_epi32(sums, _mm512_set1_epi32(128));
     const __m512 w_scale = _mm512_maskz_loadu_ps(mask, dq->w_scale + col0);
     const __m512 bias = _mm512_maskz_loadu_ps(mask, dq->bias + col0);
     for (int i = 0; i < R; ++i) {
       const int r = row0 + i;
       const __m512i zero_fix = _mm512_mullo_epi32(_mm512_set1_epi32(dq->a_zero[r]), sums);
-      const __m512i v = _mm512_sub_epi32(_mm512_sub_epi32(acc[i * acc_stride], comp), zero_fix);
+      const __m512i v = _mm512_sub_epi32(acc[i * acc_stride], zero_fix);
       // maskz form: GCC 12 warns about the undefined source of the plain intrinsic.
       __m512 f = _mm512_maskz_cvtepi32_ps(__mmask16(0xFFFF), v);
       f = _mm512_mul_ps(f, _mm512_set1_ps(dq->a_scale[r]));
@@ -87,7 +85,12 @@ inline void tile(int kb_count, const int8_t* a, size_t lda, const int8_t* wb, si
                  const int32_t* col_sums, int col0, const Out& out) {
   __m512i acc[R][B];
   dot_tile<R, B>(kb_count, a, lda, wb, w_block_stride, acc);
-  for (int b = 0; b < B; ++b) out.template block<R>(col0 + b * kNr, &acc[0][b], B, col_sums);
+  for (int b = 0; b < B; ++b) {
+    const int col = col0 + b * kNr;
+    const __m512i comp = _mm512_mullo_epi32(_mm512_loadu_si512(col_sums + col), _mm512_set1_epi32(128));
+    for (int r = 0; r < R; ++r) acc[r][b] = _mm512_sub_epi32(acc[r][b], comp);
+    out.template block<R>(col, &acc[0][b], B, col_sums);
+  }
 }
 
 // Column groups of B blocks outside, row tiles inside: a group's weights
