@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "heap_counter.hpp"
@@ -194,4 +195,34 @@ TEST_CASE("the dequantizing GEMM equals int32 GEMM + dequantize_row bit for bit"
           }
         }
       }
+}
+
+namespace {
+// ref with one wrong int32 result in a tail case (m = 3, k = 260) ...
+void wrong_s32(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w, const int32_t* cs, int nb0, int nb1,
+               int32_t* c, size_t ldc, void* scratch) {
+  kRefKernel.gemm_s8s8_s32(m, k_pad, a, lda, w, cs, nb0, nb1, c, ldc, scratch);
+  if (m == 3 && k_pad == 260) c[2 * ldc + 5] ^= 1;
+}
+// ... and ref writing one float past column n.
+void past_n_f32(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w, const int32_t* cs, int nb0, int nb1,
+                const Dequant& dq, float* y, size_t ldy, void* scratch) {
+  kRefKernel.gemm_s8s8_f32(m, k_pad, a, lda, w, cs, nb0, nb1, dq, y, ldy, scratch);
+  y[dq.n] = 0.0f;
+}
+}  // namespace
+
+TEST_CASE("check_against_ref passes every kernel and names a wrong one", "[kernels]") {
+  for (const KernelTable* kt : available()) {
+    INFO("kernel " << kt->name);
+    REQUIRE(check_against_ref(*kt, false).empty());
+    REQUIRE(check_against_ref(*kt, true).empty());
+  }
+  const KernelTable wrong_int = {"wrong_int", wrong_s32, kRefKernel.gemm_s8s8_f32, no_scratch};
+  const KernelTable wrong_float = {"wrong_float", kRefKernel.gemm_s8s8_s32, past_n_f32, no_scratch};
+  for (bool thorough : {false, true}) {
+    REQUIRE(check_against_ref(wrong_int, thorough) == "wrong_int differs from ref (int32) at m=3 n=1 k=260");
+    REQUIRE(check_against_ref(wrong_float, thorough) ==
+            "wrong_float differs from ref (dequantized) at m=1 n=1 k=" + std::string(thorough ? "1" : "4"));
+  }
 }

@@ -4,7 +4,7 @@
 set -euo pipefail
 build=${1:?BUILD_DIR} dest=${2:?DEST}
 mkdir -p "$dest"
-for f in indorerank-web.mjs indorerank-web.wasm indorerank-node.cjs indorerank-node.wasm; do
+for f in indorerank-web.mjs indorerank-web.wasm indorerank-node.cjs indorerank-node.wasm indorerank-relaxed.wasm; do
   cp "$build/wasm/bin/$f" "$dest/"
 done
 for f in indorerank-web-mt.wasm indorerank-web-mt.worker.js indorerank-node-mt.cjs indorerank-node-mt.wasm; do

@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libsentencepiece-dev sentencepiece python3-sentencepiece libstemmer-dev
   python3-numpy python3-onnx
   catch2 libcpp-httplib-dev libmicrohttpd-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-19 lld-19 llvm-19
   nodejs npm
   emscripten chromium dpkg-dev
   crossbuild-essential-arm64 qemu-user-static

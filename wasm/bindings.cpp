@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "indorerank/indorerank.hpp"
+#include "kernels/kernels.hpp"
 #include "tokenizer.hpp"
 #include "values.hpp"
 
@@ -250,6 +251,20 @@ val convert_bytes(ModelBuffer& config, ModelBuffer& spm, ModelBuffer& checkpoint
 
 std::string best_kernel() { return indorerank::best_kernel_name(); }
 
+// Diagnostics: the kernels this runtime runs (best first), and one of them
+// checked against the scalar reference here and now ("" when it agrees).
+val kernel_names() {
+  val out = val::array();
+  for (const auto& name : indorerank::available_kernels()) out.call<void>("push", name);
+  return out;
+}
+
+std::string check_kernel(const std::string& name, bool thorough) {
+  const auto* k = indorerank::kernels::find(name);
+  if (!k) return "no kernel " + name + " in this runtime";
+  return indorerank::kernels::check_against_ref(*k, thorough);
+}
+
 // A model file's layout from its first bytes (the buffer is consumed).
 val read_layout_taken(ModelBuffer& prefix) {
   const std::vector<uint8_t> bytes = prefix.take();
@@ -285,6 +300,8 @@ EMSCRIPTEN_BINDINGS(indorerank) {
       .function("load", &Guarded<&WasmTokenizer::load>::call)
       .function("encodePair", &Guarded<&WasmTokenizer::encodePair>::call);
   emscripten::function("bestKernel", &best_kernel);
+  emscripten::function("kernelNames", &kernel_names);
+  emscripten::function("checkKernel", &check_kernel);
   emscripten::function("convertBytes", &convert_bytes);
   emscripten::function("readLayout", &read_layout);
 #if defined(INDORERANK_WASM_NODE)

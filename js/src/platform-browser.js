@@ -8,11 +8,12 @@
 // imports it without a window).
 import { openBrowserStore } from './cache-browser.js';
 import { IndorerankError } from './errors.js';
+import { relaxedSimdValidates } from './relaxed-simd.js';
 import { fromStream, readAll } from './streams.js';
 import { Sha256 } from './sha256.js';
 
 /**
- * @typedef {{ wasm: string, glue: string, pthreadWorker?: string }} VariantFiles
+ * @typedef {{ wasm: string, glue: string, pthreadWorker?: string, relaxed?: string }} VariantFiles
  * @typedef {{ single: VariantFiles, mt: VariantFiles }} PackageFiles
  */
 
@@ -22,6 +23,7 @@ function bundledFiles() {
     single: {
       wasm: new URL('../dist/indorerank-web.wasm', import.meta.url).href,
       glue: new URL('../dist/indorerank-web.mjs', import.meta.url).href,
+      relaxed: new URL('../dist/indorerank-relaxed.wasm', import.meta.url).href,
     },
     mt: {
       wasm: new URL('../dist/indorerank-web-mt.wasm', import.meta.url).href,
@@ -35,7 +37,7 @@ function bundledFiles() {
 function filesUnder(base) {
   const at = (name) => new URL(name, base).href;
   return {
-    single: { wasm: at('indorerank-web.wasm'), glue: at('indorerank-web.mjs') },
+    single: { wasm: at('indorerank-web.wasm'), glue: at('indorerank-web.mjs'), relaxed: at('indorerank-relaxed.wasm') },
     mt: { wasm: at('indorerank-web-mt.wasm'), glue: at('indorerank-web-mt.mjs'), pthreadWorker: at('indorerank-web-mt.worker.js') },
   };
 }
@@ -111,6 +113,20 @@ function compiledModule(url, onBytes) {
   return pending;
 }
 
+/**
+ * The relaxed-SIMD kernel's module, or undefined where this engine has no
+ * relaxed SIMD or the file cannot be had (the engine then runs its SIMD128
+ * kernel: the same scores, slower).
+ */
+async function relaxedModule(url) {
+  if (!relaxedSimdValidates()) return undefined;
+  try {
+    return await compiledModule(url);
+  } catch {
+    return undefined;
+  }
+}
+
 async function importGlue(url) {
   try {
     return (await import(/* webpackIgnore: true */ /* @vite-ignore */ url)).default;
@@ -128,9 +144,11 @@ async function importGlue(url) {
  */
 async function loadModule(variant, options) {
   const f = resolveFiles(options)[variant];
-  const [wasmModule, factory] = await Promise.all([compiledModule(f.wasm, options.onBytes), importGlue(f.glue)]);
+  const [wasmModule, factory, relaxedSimd] = await Promise.all([compiledModule(f.wasm, options.onBytes),
+    importGlue(f.glue), f.relaxed ? relaxedModule(f.relaxed) : undefined]);
   return factory({
     threadPoolSize: options.threadPoolSize,
+    relaxedSimd,
     mainScriptUrlOrBlob: f.glue,
     locateFile: (file) => (file.endsWith('.worker.js') && f.pthreadWorker ? workerScriptUrl(f.pthreadWorker) : file),
     instantiateWasm(imports, receive) {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { openNodeStore } from './cache-node.js';
 import { IndorerankError } from './errors.js';
+import { relaxedSimdValidates } from './relaxed-simd.js';
 
 const require = createRequire(import.meta.url);
 
@@ -21,21 +22,40 @@ function variantFiles(variant) {
     : {
       glue: fileURLToPath(new URL('../dist/indorerank-node.cjs', import.meta.url)),
       wasm: fileURLToPath(new URL('../dist/indorerank-node.wasm', import.meta.url)),
+      relaxed: fileURLToPath(new URL('../dist/indorerank-relaxed.wasm', import.meta.url)),
     };
 }
 
-const compiled = new Map();
+const compiled = new Map(); // file -> WebAssembly.Module
+
+async function compiledFile(file) {
+  let wasmModule = compiled.get(file);
+  if (!wasmModule) {
+    wasmModule = await WebAssembly.compile(readFileSync(file));
+    compiled.set(file, wasmModule);
+  }
+  return wasmModule;
+}
+
+// The relaxed-SIMD kernel's module where this Node has relaxed SIMD (the
+// engine then checks that it runs exactly; Node 20's does not); else the
+// SIMD128 kernel serves.
+async function relaxedModule(file) {
+  if (!file || !relaxedSimdValidates()) return undefined;
+  try {
+    return await compiledFile(file);
+  } catch {
+    return undefined;
+  }
+}
 
 async function loadModule(variant, { threadPoolSize }) {
   const files = variantFiles(variant);
-  let wasmModule = compiled.get(variant);
-  if (!wasmModule) {
-    wasmModule = await WebAssembly.compile(readFileSync(files.wasm));
-    compiled.set(variant, wasmModule);
-  }
+  const [wasmModule, relaxedSimd] = await Promise.all([compiledFile(files.wasm), relaxedModule(files.relaxed)]);
   const factory = require(files.glue);
   return factory({
     threadPoolSize,
+    relaxedSimd,
     locateFile: (file) => (file.endsWith('.worker.js') ? files.pthreadWorker : file),
     instantiateWasm(imports, receive) {
       WebAssembly.instantiate(wasmModule, imports).then((instance) => receive(instance, wasmModule));

@@ -24,6 +24,9 @@ std::vector<const KernelTable*> available() {
   if (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) out.push_back(&kNeonDotprodKernel);
   out.push_back(&kNeonKernel);  // Advanced SIMD is part of every ARMv8-A core
 #endif
+#if defined(INDORERANK_HAVE_WASM_RELAXED)
+  if (wasm_relaxed_usable()) out.push_back(&kWasmRelaxedKernel);
+#endif
 #if defined(INDORERANK_HAVE_WASM_SIMD128)
   // A wasm module built with SIMD128 does not even validate on an engine
   // without it, so reaching this line proves the feature.

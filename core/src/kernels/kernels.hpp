@@ -80,10 +80,20 @@ extern const KernelTable kAvx512VnniKernel;
 #if defined(INDORERANK_HAVE_WASM_SIMD128)
 extern const KernelTable kWasmSimd128Kernel;
 #endif
+#if defined(INDORERANK_HAVE_WASM_RELAXED)
+extern const KernelTable kWasmRelaxedKernel;  // relaxed SIMD, in a side module (wasm_relaxed.cpp)
+/// Whether this runtime runs kWasmRelaxedKernel exactly (probed once).
+bool wasm_relaxed_usable();
+#endif
 #if defined(INDORERANK_HAVE_NEON)
 extern const KernelTable kNeonKernel;         // every ARMv8-A core
 extern const KernelTable kNeonDotprodKernel;  // ARMv8.2-A dot product (sdot)
 #endif
+
+/// "" when `k` gives the same int32 and dequantized results as ref, bit for
+/// bit, on small products with extreme values at tail sizes (all of them when
+/// `thorough`); else what differed.
+std::string check_against_ref(const KernelTable& k, bool thorough);
 
 /// Kernels this build has and this CPU runs, best first ("ref" is always last).
 std::vector<const KernelTable*> available();
