@@ -1,9 +1,11 @@
 // The encoder's fp32 and quantization ops at the full model shape (12 layers,
-// hidden 384, FFN 1536, 12 heads of 32, a 115-token pair), timed one at a
-// time: milliseconds each op costs per pair, to see where time goes besides
-// the GEMMs. Runs natively and under Node (wasm build).
+// hidden 384, FFN 1536, 12 heads of 32, a pair of 115 tokens or of the
+// count given as the first argument), timed one at a time: milliseconds each
+// op costs per pair, to see where time goes besides the GEMMs. Runs natively
+// and under Node (wasm build).
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <vector>
 
@@ -13,7 +15,7 @@ using namespace indorerank;
 
 namespace {
 
-constexpr int kT = 115, kH = 384, kI = 1536, kHeads = 12, kHeadDim = 32, kLayers = 12;
+constexpr int kH = 384, kI = 1536, kHeads = 12, kHeadDim = 32, kLayers = 12;
 
 template <typename F>
 double ms_per_call(F&& f) {
@@ -35,7 +37,12 @@ double ms_per_call(F&& f) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const int kT = argc > 1 ? std::atoi(argv[1]) : 115;
+  if (kT < 1 || kT > 512) {
+    std::fprintf(stderr, "usage: ops_bench [tokens 1..512]\n");
+    return 2;
+  }
   std::mt19937 rng(1);
   std::normal_distribution<float> nd(0.0f, 1.0f);
   std::vector<float> x(static_cast<size_t>(kT) * kI), y(x.size()), gamma(kH, 1.0f), beta(kH, 0.0f);

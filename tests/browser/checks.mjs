@@ -1,7 +1,6 @@
 // Runs in the page: the package's browser build, imported as a web
 // developer would, in the main thread and in a Web Worker.
 import { Bm25Index, Reranker, RerankerWorker, IndorerankError, clearCache } from '/pkg/src/browser.js';
-import { readingInPage } from './relaxed_reading.mjs';
 
 const MODEL = '/fixtures/tiny.int8.safetensors';
 const log = (s) => { document.getElementById('log').textContent += '\n' + s; };
@@ -82,16 +81,13 @@ window.runCdnChecks = async ({ query, passages, threads, wasmBase }) => {
   log(`cdn: ${out.mainInfo.threadMode}`);
   return out;
 };
-// The kernels this browser runs: the relaxed module's reading (the test's
-// own oracle), then the engine's module, given that module as the package
-// gives it, lists its kernels and checks each against the scalar reference
-// at every tail size.
+// The kernels this browser runs: the engine's module, given the relaxed
+// module as the package gives it, lists its kernels and checks each against
+// the scalar reference at every tail size.
 window.runKernelChecks = async () => {
-  const url = '/pkg/dist/indorerank-relaxed.wasm';
-  const reading = await readingInPage(url);
   let relaxedSimd;
   try {
-    relaxedSimd = await WebAssembly.compile(await (await fetch(url)).arrayBuffer());
+    relaxedSimd = await WebAssembly.compile(await (await fetch('/pkg/dist/indorerank-relaxed.wasm')).arrayBuffer());
   } catch {
     relaxedSimd = undefined;
   }
@@ -99,8 +95,8 @@ window.runKernelChecks = async () => {
   const mod = await factory({ relaxedSimd });
   const names = mod.kernelNames();
   const checks = Object.fromEntries(names.map((n) => [n, mod.checkKernel(n, true)]));
-  log(`kernels: ${names.join(', ')} (relaxed SIMD reading: ${reading})`);
-  return { reading, names, checks };
+  log(`kernels: ${names.join(', ')}`);
+  return { names, checks };
 };
 // Load by name from a hub on another origin: Reranker, RerankerWorker, errors.
 window.runHubChecks = async ({ hubUrl, query, passages, repo }) => {

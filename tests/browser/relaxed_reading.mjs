@@ -1,13 +1,16 @@
-// How the page's engine reads relaxed SIMD's int8 dot product, taken straight
+// How a page's engine reads relaxed SIMD's int8 dot product, taken straight
 // from the package's relaxed module: the tests' own oracle for which kernel
 // the single-thread module must pick ('unsigned' or 'signed': wasm_relaxed;
 // 'inexact', 'other' or 'no relaxed SIMD': wasm_simd128).
+import { readFileSync } from 'node:fs';
 
-/** Runs in the page (passed to page.evaluate). */
-export async function readingInPage(url) {
+const relaxedFile = new URL('../../js/dist/indorerank-relaxed.wasm', import.meta.url);
+
+/** Runs in the page (page.evaluate): the reading of the module in `bytes`. */
+export async function readingInPage(bytes) {
   let compiled;
   try {
-    compiled = await WebAssembly.compile(await (await fetch(url)).arrayBuffer());
+    compiled = await WebAssembly.compile(bytes);
   } catch {
     return 'no relaxed SIMD';
   }
@@ -19,8 +22,10 @@ export async function readingInPage(url) {
   return 'other';
 }
 
-/** The kernel a single-thread engine in `page` must report. */
-export async function singleThreadKernel(page, url = '/pkg/dist/indorerank-relaxed.wasm') {
-  const reading = await page.evaluate(`(${readingInPage})(${JSON.stringify(url)})`);
+/** The reading in `page`, and the kernel a single-thread engine there must report. */
+export async function singleThreadKernel(page) {
+  const base64 = readFileSync(relaxedFile).toString('base64');
+  const reading = await page.evaluate(
+    `(${readingInPage})(Uint8Array.from(atob(${JSON.stringify(base64)}), (c) => c.charCodeAt(0)))`);
   return { reading, kernel: reading === 'unsigned' || reading === 'signed' ? 'wasm_relaxed' : 'wasm_simd128' };
 }

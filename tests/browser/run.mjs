@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../tools/serve.mjs';
 import { launchChromium } from './chromium.mjs';
+import { singleThreadKernel } from './relaxed_reading.mjs';
 import { startHub } from '../js/hub.mjs';
 import * as ort from 'onnxruntime-web';
 import { Reranker } from '../../js/src/node.js';
@@ -56,6 +57,7 @@ async function run(isolated) {
     page.on('console', (m) => { if (m.type() === 'error') errors.push(`${m.text()} (${m.location()?.url ?? ''})`); });
     await page.goto(server.url);
     await page.waitForFunction(() => typeof window.runChecks === 'function');
+    const { reading, kernel: singleKernel } = await singleThreadKernel(page);
     const kernels = await page.evaluate(() => window.runKernelChecks());
     const out = await page.evaluate((a) => window.runChecks(a), { query, passages, threads: 2 });
     const modelResponses = server.statuses.filter((p) => p.endsWith('tiny.int8.safetensors'));
@@ -79,10 +81,8 @@ async function run(isolated) {
     // runs it (the pthreads module has only SIMD128); every kernel agrees
     // with the scalar reference at every tail size; the scores above are the
     // Node build's (SIMD128) all the same.
-    const exact = kernels.reading === 'unsigned' || kernels.reading === 'signed';
-    assert.deepEqual(kernels.names, [...(exact ? ['wasm_relaxed'] : []), 'wasm_simd128', 'ref'], `${mode}: kernels`);
+    assert.deepEqual(kernels.names, [...new Set([singleKernel, 'wasm_simd128', 'ref'])], `${mode}: kernels`);
     for (const [name, problem] of Object.entries(kernels.checks)) assert.equal(problem, '', `${mode}: ${name} against ref`);
-    const singleKernel = exact ? 'wasm_relaxed' : 'wasm_simd128';
     assert.equal(out.mainInfo.kernel, isolated ? 'wasm_simd128' : singleKernel, `${mode}: main-thread kernel`);
     assert.equal(out.workerInfo.kernel, isolated ? 'wasm_simd128' : singleKernel, `${mode}: worker kernel`);
     if (isolated) {
@@ -107,7 +107,7 @@ async function run(isolated) {
     assert.equal(cdnOut.workerInfo.threadMode, isolated ? 'pthreads' : 'single');
     for (const f of ['indorerank-web.wasm', 'indorerank-web.mjs', 'indorerank-worker.mjs'].concat(isolated
       ? ['indorerank-web-mt.wasm', 'indorerank-web-mt.mjs', 'indorerank-web-mt.worker.js']
-      : kernels.reading !== 'no relaxed SIMD' ? ['indorerank-relaxed.wasm'] : [])) {
+      : reading !== 'no relaxed SIMD' ? ['indorerank-relaxed.wasm'] : [])) {
       assert.ok(cdn.requests.includes(`/indorerank/${f}`), `${mode}: ${f} came from the other origin (${cdn.requests.join(', ')})`);
     }
     assert.equal(cdnOut.missing.code, 'not_found');
@@ -121,7 +121,7 @@ async function run(isolated) {
     // The one failed request meant to fail: the missing wasmBase folder.
     assert.deepEqual(errors.filter((e) => !e.includes('/no-such-folder/')), [], `${mode}: console errors`);
     const ortDiff = Math.max(...ortOut.results.map((x, i) => Math.abs(x.logit - ortExpected[i].logit)));
-    console.log(`browser ${mode}: ok (${out.mainInfo.kernel}, relaxed SIMD reading ${kernels.reading}; ` +
+    console.log(`browser ${mode}: ok (${out.mainInfo.kernel}, relaxed SIMD reading ${reading}; ` +
       `${out.mainInfo.threadMode}, ${out.mainInfo.threads} thread(s); ${server.requests.length} requests;` +
       ` onnxruntime-web max logit difference to Node ${ortDiff})`);
   } finally {
