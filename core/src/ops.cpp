@@ -351,6 +351,9 @@ INDORERANK_ALWAYS_INLINE void attention_rows(const float* q, const float* v, siz
         for (int j = 0; j < len; ++j) sr[j] = 0.0f;
         continue;
       }
+#if defined(__wasm_simd128__)
+      simd128::softmax_row(sr, len, scale);
+#else
       // Scale and row maximum (16 lanes, so it vectorizes; max is exact in any order).
       f32x16 mx16 = {};
       mx16 -= 3.4e38f;
@@ -366,14 +369,10 @@ INDORERANK_ALWAYS_INLINE void attention_rows(const float* q, const float* v, siz
       }
       float mx = mx16[0];
       for (int c = 1; c < 16; ++c) mx = mx16[c] > mx ? mx16[c] : mx;
-      j = 0;
-#if defined(__wasm_simd128__)
-      for (; j + 4 <= len; j += 4)
-        wasm_v128_store(sr + j, simd128::exp4(wasm_f32x4_sub(wasm_v128_load(sr + j), wasm_f32x4_splat(mx))));
-#endif
-      for (; j < len; ++j) sr[j] = exp1(sr[j] - mx);
+      for (j = 0; j < len; ++j) sr[j] = exp1(sr[j] - mx);
       const float inv = 1.0f / sum8(sr, len);
       for (j = 0; j < len; ++j) sr[j] *= inv;
+#endif
     }
     attention_values<HD>(s, len_pad, rows, len, v, ld, head_dim, ctx + i0 * ld_ctx, ld_ctx);
   }

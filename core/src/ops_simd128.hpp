@@ -63,6 +63,64 @@ inline v128_t exp4(v128_t x_in) {
   return wasm_v128_andnot(y, wasm_f32x4_lt(x_in, c(kMinusE87)));  // 0 below -87
 }
 
+// One row of attention_rows()'s softmax in ops.cpp, in place: s *= scale,
+// then exp(s - max), divided by their sum8() sum. The same operations in the
+// same order, fused into two passes: pmax(m, v) is `v > m ? v : m` (max is
+// exact in any order, and a zero's sign cannot change exp's result), and the
+// exponentials are summed into the lanes sum8 would put them in, j mod 8.
+inline void softmax_row(float* s, int len, float scale) {
+  const v128_t sc = wasm_f32x4_splat(scale);
+  v128_t mx4 = wasm_f32x4_splat(-3.4e38f);
+  int j = 0;
+  for (; j + 4 <= len; j += 4) {
+    const v128_t v = wasm_f32x4_mul(wasm_v128_load(s + j), sc);
+    wasm_v128_store(s + j, v);
+    mx4 = wasm_f32x4_pmax(mx4, v);
+  }
+  float mx = -3.4e38f;
+  for (; j < len; ++j) {
+    s[j] *= scale;
+    mx = s[j] > mx ? s[j] : mx;
+  }
+  for (int l = 0; l < 4; ++l) {
+    const float m = wasm_f32x4_extract_lane(mx4, 0);
+    mx = m > mx ? m : mx;
+    mx4 = wasm_i32x4_shuffle(mx4, mx4, 1, 2, 3, 0);
+  }
+  const v128_t m4 = wasm_f32x4_splat(mx);
+  v128_t lo = wasm_f32x4_splat(0.0f), hi = lo;  // sum8's lanes 0-3 and 4-7
+  j = 0;
+  for (; j + 8 <= len; j += 8) {
+    const v128_t e0 = exp4(wasm_f32x4_sub(wasm_v128_load(s + j), m4));
+    const v128_t e1 = exp4(wasm_f32x4_sub(wasm_v128_load(s + j + 4), m4));
+    wasm_v128_store(s + j, e0);
+    wasm_v128_store(s + j + 4, e1);
+    lo = wasm_f32x4_add(lo, e0);
+    hi = wasm_f32x4_add(hi, e1);
+  }
+  // The last len mod 8 values: whole lanes of lo first, then one by one.
+  alignas(16) float acc[8];
+  if (j + 4 <= len) {
+    const v128_t e0 = exp4(wasm_f32x4_sub(wasm_v128_load(s + j), m4));
+    wasm_v128_store(s + j, e0);
+    lo = wasm_f32x4_add(lo, e0);
+    j += 4;
+  }
+  wasm_v128_store(acc, lo);
+  wasm_v128_store(acc + 4, hi);
+  for (int lane = j % 8; j < len; ++j, ++lane) {
+    alignas(16) float e[4];
+    wasm_v128_store(e, exp4(wasm_f32x4_splat(s[j] - mx)));
+    s[j] = e[0];
+    acc[lane] += e[0];
+  }
+  const float inv = 1.0f / (((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])));
+  const v128_t inv4 = wasm_f32x4_splat(inv);
+  j = 0;
+  for (; j + 4 <= len; j += 4) wasm_v128_store(s + j, wasm_f32x4_mul(wasm_v128_load(s + j), inv4));
+  for (; j < len; ++j) s[j] *= inv;
+}
+
 // One lane group of gelu_inplace() of ops.cpp.
 inline v128_t gelu4(v128_t v) {
   const v128_t one = c(kOne);

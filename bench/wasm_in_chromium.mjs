@@ -1,0 +1,55 @@
+// The wasm kernel and op benchmarks (kernels_bench, ops_bench of the
+// single-thread build) in Debian's Chromium, in a Web Worker, with the
+// relaxed-SIMD module given as the package gives it: what Node 20 cannot
+// show (its relaxed SIMD is inexact, so only wasm_simd128 runs there).
+//   node bench/wasm_in_chromium.mjs [--build build] [--tokens 206]
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { launchChromium } from '../tests/browser/chromium.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: a } = parseArgs({ options: { build: { type: 'string', default: 'build' }, tokens: { type: 'string', default: '206' } } });
+const bin = path.resolve(root, a.build, 'wasm', 'bin');
+
+// The worker: compiles the relaxed module (if this engine validates it), then
+// runs one Emscripten program with its output sent back line by line.
+const worker = `onmessage = async ({ data: { script, args } }) => {
+  let relaxedSimd;
+  try { relaxedSimd = await WebAssembly.compile(await (await fetch('indorerank-relaxed.wasm')).arrayBuffer()); } catch {}
+  self.Module = { arguments: args, relaxedSimd, print: (s) => postMessage({ line: s }), printErr: (s) => postMessage({ line: s }),
+    postRun: [() => postMessage({ done: true })] };
+  importScripts(script);
+};`;
+const page = `<script>
+window.run = (script, args) => new Promise((resolve) => {
+  const w = new Worker('worker.js'), lines = [];
+  w.onerror = (e) => resolve(lines.concat('worker error: ' + e.message).join('\\n'));
+  w.onmessage = ({ data }) => { if (data.done) { w.terminate(); resolve(lines.join('\\n')); } else lines.push(data.line); };
+  w.postMessage({ script, args });
+});
+</script>`;
+
+const server = http.createServer((req, res) => {
+  const name = req.url.slice(1);
+  if (name === '') return res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+  if (name === 'worker.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(worker);
+  if (!/^(kernels_bench|ops_bench)\.(js|wasm)$|^indorerank-relaxed\.wasm$/.test(name)) return res.writeHead(404).end();
+  const type = name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+  res.writeHead(200, { 'content-type': type }).end(readFileSync(path.join(bin, name)));
+}).listen(0, '127.0.0.1');
+await new Promise((r) => server.once('listening', r));
+
+const { context, close } = await launchChromium();
+try {
+  const tab = context.pages()[0] ?? (await context.newPage());
+  await tab.goto(`http://127.0.0.1:${server.address().port}/`);
+  console.log(`Chromium ${context.browser()?.version() ?? ''}, one thread, in a Web Worker`);
+  console.log(await tab.evaluate(() => window.run('kernels_bench.js', [])));
+  console.log(await tab.evaluate((t) => window.run('ops_bench.js', [t]), a.tokens));
+} finally {
+  await close();
+  server.close();
+}
