@@ -158,11 +158,12 @@ bench-wasm: fixtures-full wasm
 	node bench/wasm_vs_ort_web.mjs --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors
 
 # Relaxed SIMD in Node and Chromium: GMAC/s of the int8 dot forms, and how
-# each runtime reads the relaxed dot's 7-bit operand (bench/relaxed_probe).
-bench-relaxed: setup
-	@command -v clang-19 >/dev/null && command -v wasm-ld-19 >/dev/null || \
-	  { $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq clang-19 lld-19 >/dev/null; }
+# each runtime reads the relaxed dot's 7-bit operand (bench/relaxed_probe);
+# then the wasm kernel and op benchmarks in a Chromium worker, where the
+# relaxed kernel runs (bench/wasm_in_chromium.mjs).
+bench-relaxed: wasm
 	node bench/relaxed_probe/run.mjs
+	node bench/wasm_in_chromium.mjs --build $(BUILD)
 
 # The demo page in Chromium: BM25 + rerank of the top 20 / top 100, one thread and threaded.
 bench-demo: fixtures-full wasm
