@@ -1,0 +1,79 @@
+// `make bench-wasm`, second part: the same comparison as wasm_vs_ort_web.mjs
+// in Debian's Chromium, where relaxed SIMD is exact and the package picks its
+// relaxed kernel: indorerank (wasm_relaxed, and wasm_simd128 by name) against
+// onnxruntime-web's wasm backend (int8 and fp32 graphs, one pair per run and
+// padded batches of 16), one thread each, the same input ids, each in a fresh
+// page of one browser, in turn. Prints a Markdown table.
+//   node bench/wasm_vs_ort_web_chromium.mjs --hf HF_DIR --model M.int8.safetensors [--queries 2] [--runs 3]
+import path from 'node:path';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../tools/serve.mjs';
+import { launchChromium } from '../tests/browser/chromium.mjs';
+import { Reranker } from '../js/src/node.js';
+import { benchmarkInputs } from './candidates.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const { values: a } = parseArgs({
+  options: { hf: { type: 'string' }, model: { type: 'string' }, queries: { type: 'string', default: '2' },
+    runs: { type: 'string', default: '3' } },
+});
+const tok = await Reranker.load(a.model);
+const { ids, meanLen, minLen, maxLen } = await benchmarkInputs(async (pairs) => {
+  const out = [];
+  for (const p of pairs) out.push((await tok.tokenize(p.query, p.passage)).inputIds);
+  return out;
+}, Number(a.queries));
+tok.dispose();
+
+const server = await startServer({
+  isolated: false,
+  mounts: {
+    '/': path.join(here, 'chromium_page'), '/pkg/': path.join(root, 'js'),
+    '/ort/': path.join(root, 'tests', 'node_modules', 'onnxruntime-web', 'dist'),
+    '/model/': path.dirname(path.resolve(a.model)), '/hf/': path.resolve(a.hf),
+  },
+});
+const { context, close } = await launchChromium();
+const common = { ids, group: 100, runs: Number(a.runs) };
+const rows = [];
+try {
+  const inPage = async (fn, arg) => {
+    const page = await context.newPage();
+    try {
+      await page.goto(server.url);
+      await page.waitForFunction(() => window.ready === true);
+      return await page.evaluate(([f, x]) => window[f](x), [fn, arg]);
+    } finally {
+      await page.close();
+    }
+  };
+  const model = `/model/${path.basename(a.model)}`;
+  for (const kernel of [undefined, 'wasm_simd128']) {
+    const r = await inPage('benchOurs', { ...common, model, kernel });
+    rows.push({ name: `indorerank wasm (\`${r.kernel}\`)`, ours: true, seconds: r.seconds });
+  }
+  for (const graph of ['model.onnx', 'model_fp32.onnx']) {
+    for (const batch of [1, 16]) {
+      const r = await inPage('benchOrt', { ...common, onnx: `/hf/onnx/${graph}`, batch });
+      rows.push({ name: `onnxruntime-web ${graph === 'model.onnx' ? 'int8' : 'fp32'}, ${batch === 1 ? 'one pair per run' : 'batch 16'}`,
+        seconds: r.seconds });
+    }
+  }
+  console.log(`machine: ${cpus()[0].model}; Chromium ${context.browser()?.version() ?? ''}, headless, one thread each; ` +
+    `${ids.length} pairs (${a.queries} queries x 100), tokens per pair mean ${meanLen.toFixed(1)} (min ${minLen}, max ${maxLen}), ` +
+    `median of ${a.runs} runs`);
+  console.log('| runtime | pairs/s | ms per 100-candidate query |');
+  console.log('| --- | --- | --- |');
+  for (const r of rows) {
+    r.pps = ids.length / r.seconds;
+    console.log(`| ${r.name} | ${r.pps.toFixed(1)} | ${((1000 * r.seconds) / Math.ceil(ids.length / 100)).toFixed(0)} |`);
+  }
+  const best = rows.filter((r) => !r.ours).reduce((x, y) => (y.pps > x.pps ? y : x));
+  for (const r of rows.filter((x) => x.ours)) console.log(`${r.name} / best onnxruntime-web (${best.name}): ${(r.pps / best.pps).toFixed(2)}x`);
+} finally {
+  await close();
+  await server.close();
+}
