@@ -134,7 +134,7 @@ export interface LoadOptions {
    * @defaultValue 'main'
    */
   revision?: string;
-  /** Force a kernel by name (`'wasm_simd128'`, `'ref'`); for tests. */
+  /** Force a kernel by name (`'wasm_relaxed'` where it runs, `'wasm_simd128'`, `'ref'`); for tests. */
   kernel?: string;
   /**
    * Browsers: the URL of a folder holding the package's `dist/` files (the
@@ -198,7 +198,11 @@ export interface Encoding {
 /** What runs, and how much memory it holds. */
 export interface Info {
   backend: 'wasm' | 'onnxruntime-web';
-  /** The GEMM kernel: `'wasm_simd128'` (or `'ref'` when forced); `'onnxruntime-web'` for that backend. */
+  /**
+   * The GEMM kernel: `'wasm_relaxed'` where the runtime computes relaxed SIMD's int8 dot exactly
+   * (Chromium on x86 with VNNI, for one), else `'wasm_simd128'` (or `'ref'` when forced);
+   * `'onnxruntime-web'` for that backend. Every kernel gives the same scores.
+   */
   kernel: string;
   /** Engine threads running. */
   threads: number;

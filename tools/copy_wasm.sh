@@ -7,7 +7,7 @@ mkdir -p "$dest"
 for f in indorerank-web.mjs indorerank-web.wasm indorerank-node.cjs indorerank-node.wasm indorerank-relaxed.wasm; do
   cp "$build/wasm/bin/$f" "$dest/"
 done
-for f in indorerank-web-mt.wasm indorerank-web-mt.worker.js indorerank-node-mt.cjs indorerank-node-mt.wasm; do
+for f in indorerank-web-mt.wasm indorerank-web-mt.worker.js indorerank-node-mt.cjs indorerank-node-mt.wasm indorerank-relaxed-mt.wasm; do
   cp "$build/wasm-mt/bin/$f" "$dest/"
 done
 # The pthread workers of the web build start as module workers: their script

@@ -29,6 +29,7 @@ function bundledFiles() {
       wasm: new URL('../dist/indorerank-web-mt.wasm', import.meta.url).href,
       glue: new URL('../dist/indorerank-web-mt.mjs', import.meta.url).href,
       pthreadWorker: new URL('../dist/indorerank-web-mt.worker.js', import.meta.url).href,
+      relaxed: new URL('../dist/indorerank-relaxed-mt.wasm', import.meta.url).href,
     },
   };
 }
@@ -38,7 +39,10 @@ function filesUnder(base) {
   const at = (name) => new URL(name, base).href;
   return {
     single: { wasm: at('indorerank-web.wasm'), glue: at('indorerank-web.mjs'), relaxed: at('indorerank-relaxed.wasm') },
-    mt: { wasm: at('indorerank-web-mt.wasm'), glue: at('indorerank-web-mt.mjs'), pthreadWorker: at('indorerank-web-mt.worker.js') },
+    mt: {
+      wasm: at('indorerank-web-mt.wasm'), glue: at('indorerank-web-mt.mjs'), pthreadWorker: at('indorerank-web-mt.worker.js'),
+      relaxed: at('indorerank-relaxed-mt.wasm'),
+    },
   };
 }
 
@@ -113,18 +117,31 @@ function compiledModule(url, onBytes) {
   return pending;
 }
 
+const relaxedModules = new Map(); // URL -> Promise<{ module, bytes } | undefined>
+
 /**
- * The relaxed-SIMD kernel's module, or undefined where this engine has no
- * relaxed SIMD or the file cannot be had (the engine then runs its SIMD128
- * kernel: the same scores, slower).
+ * The relaxed-SIMD kernel's module, compiled, and its bytes (pthreads compile
+ * their own copies); undefined where this engine has no relaxed SIMD or the
+ * file cannot be had (the engine then runs its SIMD128 kernel: the same
+ * scores, slower).
  */
-async function relaxedModule(url) {
+function relaxedModule(url) {
   if (!relaxedSimdValidates()) return undefined;
-  try {
-    return await compiledModule(url);
-  } catch {
-    return undefined;
+  let pending = relaxedModules.get(url);
+  if (!pending) {
+    pending = (async () => {
+      try {
+        const res = await fetch(url, { credentials: 'same-origin' });
+        if (!res.ok) return undefined;
+        const bytes = new Uint8Array(await res.arrayBuffer());
+        return { module: await WebAssembly.compile(bytes), bytes };
+      } catch {
+        return undefined;
+      }
+    })();
+    relaxedModules.set(url, pending);
   }
+  return pending;
 }
 
 async function importGlue(url) {
@@ -144,11 +161,12 @@ async function importGlue(url) {
  */
 async function loadModule(variant, options) {
   const f = resolveFiles(options)[variant];
-  const [wasmModule, factory, relaxedSimd] = await Promise.all([compiledModule(f.wasm, options.onBytes),
+  const [wasmModule, factory, relaxed] = await Promise.all([compiledModule(f.wasm, options.onBytes),
     importGlue(f.glue), f.relaxed ? relaxedModule(f.relaxed) : undefined]);
   return factory({
     threadPoolSize: options.threadPoolSize,
-    relaxedSimd,
+    relaxedSimd: relaxed?.module,
+    relaxedSimdBytes: relaxed?.bytes,
     mainScriptUrlOrBlob: f.glue,
     locateFile: (file) => (file.endsWith('.worker.js') && f.pthreadWorker ? workerScriptUrl(f.pthreadWorker) : file),
     instantiateWasm(imports, receive) {

@@ -18,6 +18,7 @@ function variantFiles(variant) {
       glue: fileURLToPath(new URL('../dist/indorerank-node-mt.cjs', import.meta.url)),
       wasm: fileURLToPath(new URL('../dist/indorerank-node-mt.wasm', import.meta.url)),
       pthreadWorker: fileURLToPath(new URL('../dist/indorerank-node-mt.worker.cjs', import.meta.url)),
+      relaxed: fileURLToPath(new URL('../dist/indorerank-relaxed-mt.wasm', import.meta.url)),
     }
     : {
       glue: fileURLToPath(new URL('../dist/indorerank-node.cjs', import.meta.url)),
@@ -37,13 +38,13 @@ async function compiledFile(file) {
   return wasmModule;
 }
 
-// The relaxed-SIMD kernel's module where this Node has relaxed SIMD (the
-// engine then checks that it runs exactly; Node 20's does not); else the
-// SIMD128 kernel serves.
+// The relaxed-SIMD kernel's module and its bytes (pthreads compile their own
+// copies) where this Node has relaxed SIMD (the engine then checks that it
+// runs exactly; Node 20's does not); else the SIMD128 kernel serves.
 async function relaxedModule(file) {
   if (!file || !relaxedSimdValidates()) return undefined;
   try {
-    return await compiledFile(file);
+    return { module: await compiledFile(file), bytes: readFileSync(file) };
   } catch {
     return undefined;
   }
@@ -51,11 +52,12 @@ async function relaxedModule(file) {
 
 async function loadModule(variant, { threadPoolSize }) {
   const files = variantFiles(variant);
-  const [wasmModule, relaxedSimd] = await Promise.all([compiledFile(files.wasm), relaxedModule(files.relaxed)]);
+  const [wasmModule, relaxed] = await Promise.all([compiledFile(files.wasm), relaxedModule(files.relaxed)]);
   const factory = require(files.glue);
   return factory({
     threadPoolSize,
-    relaxedSimd,
+    relaxedSimd: relaxed?.module,
+    relaxedSimdBytes: relaxed?.bytes,
     locateFile: (file) => (file.endsWith('.worker.js') ? files.pthreadWorker : file),
     instantiateWasm(imports, receive) {
       WebAssembly.instantiate(wasmModule, imports).then((instance) => receive(instance, wasmModule));

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { DEMO_CSP, publishModel, startDemoServer } from '../../tools/demo_server.mjs';
 import { Reranker } from '../../js/src/node.js';
 import { launchChromium } from './chromium.mjs';
-import { singleThreadKernel } from './relaxed_reading.mjs';
+import { expectedKernel } from './relaxed_reading.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -191,9 +191,8 @@ async function run(isolated) {
     assert.ok(shown.bm25.some((r) => r.id === BEST), `${mode}: BM25 finds ${BEST} for "${QUERY}"`);
     await checkAgainstNode(QUERY, shown, defaultText, mode);
     assert.ok(shown.bm25Ms >= 0 && shown.rerankMs > 0 && shown.totalMs >= shown.rerankMs, `${mode}: stage times ${JSON.stringify(shown)}`);
-    // Threads: the pthreads module (SIMD128); one thread: relaxed SIMD where exact.
-    const single = await singleThreadKernel(page);
-    assert.equal(shown.kernel, isolated ? 'wasm_simd128' : single.kernel, `${mode}: kernel (relaxed SIMD reading ${single.reading})`);
+    const { reading, kernel } = await expectedKernel(page);
+    assert.equal(shown.kernel, kernel, `${mode}: kernel (relaxed SIMD reading ${reading})`);
     assert.match(shown.mem, /^\d+\.\d MiB working, \d+\.\d MiB wasm memory$/);
     if (isolated) {
       assert.ok(shown.threads > 1, `${mode}: threads ${shown.threads}`);

@@ -1,7 +1,7 @@
 // How a page's engine reads relaxed SIMD's int8 dot product, taken straight
 // from the package's relaxed module: the tests' own oracle for which kernel
-// the single-thread module must pick ('unsigned' or 'signed': wasm_relaxed;
-// 'inexact', 'other' or 'no relaxed SIMD': wasm_simd128).
+// the engine must pick, with or without threads ('unsigned' or 'signed':
+// wasm_relaxed; 'inexact', 'other' or 'no relaxed SIMD': wasm_simd128).
 import { readFileSync } from 'node:fs';
 
 const relaxedFile = new URL('../../js/dist/indorerank-relaxed.wasm', import.meta.url);
@@ -22,8 +22,8 @@ export async function readingInPage(bytes) {
   return 'other';
 }
 
-/** The reading in `page`, and the kernel a single-thread engine there must report. */
-export async function singleThreadKernel(page) {
+/** The reading in `page`, and the kernel an engine there must report. */
+export async function expectedKernel(page) {
   const base64 = readFileSync(relaxedFile).toString('base64');
   const reading = await page.evaluate(
     `(${readingInPage})(Uint8Array.from(atob(${JSON.stringify(base64)}), (c) => c.charCodeAt(0)))`);

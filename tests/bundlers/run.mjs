@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../tools/serve.mjs';
 import { launchChromium } from '../browser/chromium.mjs';
-import { singleThreadKernel } from '../browser/relaxed_reading.mjs';
+import { expectedKernel } from '../browser/relaxed_reading.mjs';
 import { Reranker, Bm25Index } from '../../js/src/node.js';
 import { appSource, bundlers } from './builds.mjs';
 import { FIXTURES, PASSAGES, ROOT } from '../js/support.mjs';
@@ -77,11 +77,10 @@ async function inChromium(url, isolated, label) {
     const mode = isolated ? 'pthreads' : 'single';
     assert.equal(out.mainInfo.threadMode, mode, `${label}: ${out.mainInfo.threadNote}`);
     assert.equal(out.workerInfo.threadMode, mode, `${label}: worker ${out.workerInfo.threadNote}`);
-    // One thread: the relaxed-SIMD kernel where this Chromium runs it exactly,
-    // which needs the bundler to have emitted indorerank-relaxed.wasm.
-    const single = await singleThreadKernel(page);
-    const kernel = isolated ? 'wasm_simd128' : single.kernel;
-    assert.equal(out.mainInfo.kernel, kernel, `${label}: kernel (relaxed SIMD reading ${single.reading})`);
+    // The relaxed-SIMD kernel where this Chromium runs it exactly, which needs
+    // the bundler to have emitted indorerank-relaxed(-mt).wasm.
+    const { reading, kernel } = await expectedKernel(page);
+    assert.equal(out.mainInfo.kernel, kernel, `${label}: kernel (relaxed SIMD reading ${reading})`);
     assert.equal(out.workerInfo.kernel, kernel, `${label}: worker kernel`);
     assert.equal(out.ortMissing.isIndorerankError, true, `${label}: ${JSON.stringify(out.ortMissing)}`);
     assert.equal(out.ortMissing.code, 'not_found');

@@ -7,10 +7,17 @@
 // agrees with `ref` on a set of small products. Anywhere else (no relaxed
 // SIMD, no side module, an inexact lowering such as Node 20's) wasm_simd128
 // serves, and the scores are the same.
+//
+// Pthreads: a pthread's JavaScript has its own Module, so each makes its own
+// instance on its first call, compiled from the side module's bytes, which
+// the package also hands over (Module.relaxedSimdBytes) and the engine keeps
+// in its shared memory.
 #include <emscripten/emscripten.h>
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <vector>
 
 #include "kernels.hpp"
 
@@ -48,20 +55,40 @@ EM_JS(int, indorerank_relaxed_reading, (), {
   return state.reading;
 });
 
+// The side module's bytes (pthreads builds): their length, then a copy into `dst`.
+EM_JS(int, indorerank_relaxed_bytes_length, (), {
+  var b = Module['relaxedSimdBytes'];
+  return b ? b.length : 0;
+});
+EM_JS(void, indorerank_relaxed_copy_bytes, (uint8_t* dst), {
+  new Uint8Array(wasmMemory.buffer).set(Module['relaxedSimdBytes'], dst);
+});
+
+// The kernel calls. A pthread's first call instantiates the module from the
+// bytes at [bytes, bytes + length) of the engine's memory.
 EM_JS(void, indorerank_relaxed_s32,
-      (int unsigned_reading, int m, int k_pad, const int8_t* a, int lda, const int8_t* w, const int32_t* col_sums,
-       int nb_begin, int nb_end, int32_t* c, int ldc, void* scratch),
+      (const uint8_t* bytes, int length, int unsigned_reading, int m, int k_pad, const int8_t* a, int lda,
+       const int8_t* w, const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, int ldc, void* scratch),
       {
-        Module['relaxedState'].exports['gemm_s32'](unsigned_reading, m, k_pad, a, lda, w, col_sums, nb_begin, nb_end, c,
-                                                   ldc, scratch);
+        var state = Module['relaxedState'];
+        if (state === undefined) {
+          var compiled = new WebAssembly.Module(new Uint8Array(wasmMemory.buffer, bytes, length).slice());
+          state = Module['relaxedState'] = {exports: new WebAssembly.Instance(compiled, {env: {memory: wasmMemory}}).exports};
+        }
+        state.exports['gemm_s32'](unsigned_reading, m, k_pad, a, lda, w, col_sums, nb_begin, nb_end, c, ldc, scratch);
       });
 
 EM_JS(void, indorerank_relaxed_f32,
-      (int unsigned_reading, int m, int k_pad, const int8_t* a, int lda, const int8_t* w, const int32_t* col_sums,
-       int nb_begin, int nb_end, const void* dq, float* y, int ldy, void* scratch),
+      (const uint8_t* bytes, int length, int unsigned_reading, int m, int k_pad, const int8_t* a, int lda,
+       const int8_t* w, const int32_t* col_sums, int nb_begin, int nb_end, const void* dq, float* y, int ldy,
+       void* scratch),
       {
-        Module['relaxedState'].exports['gemm_f32'](unsigned_reading, m, k_pad, a, lda, w, col_sums, nb_begin, nb_end,
-                                                   dq, y, ldy, scratch);
+        var state = Module['relaxedState'];
+        if (state === undefined) {
+          var compiled = new WebAssembly.Module(new Uint8Array(wasmMemory.buffer, bytes, length).slice());
+          state = Module['relaxedState'] = {exports: new WebAssembly.Instance(compiled, {env: {memory: wasmMemory}}).exports};
+        }
+        state.exports['gemm_f32'](unsigned_reading, m, k_pad, a, lda, w, col_sums, nb_begin, nb_end, dq, y, ldy, scratch);
       });
 // clang-format on
 
@@ -70,22 +97,41 @@ namespace {
 
 constexpr int kRowBlock = 64;  // wasm_relaxed_module.cpp's rows per u8 copy
 
+// The side module's bytes, kept for pthreads (empty in single-thread builds).
+std::vector<uint8_t>& module_bytes() {
+  static std::vector<uint8_t> bytes;
+  return bytes;
+}
+
+// Probed once, on the thread that first lists the kernels (the engine's).
 int reading() {
-  static const int r = indorerank_relaxed_reading();
+  static const int r = [] {
+    const int got = indorerank_relaxed_reading();
+#if defined(__EMSCRIPTEN_PTHREADS__)
+    if (got == 0) return 0;
+    const int length = indorerank_relaxed_bytes_length();
+    if (length <= 0) return 0;  // pthreads could not make their instances
+    module_bytes().resize(static_cast<size_t>(length));
+    indorerank_relaxed_copy_bytes(module_bytes().data());
+#endif
+    return got;
+  }();
   return r;
 }
 
 void gemm_s8s8_s32__relaxed(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
                             const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc, void* scratch) {
-  indorerank_relaxed_s32(reading() == 1, m, k_pad, a, static_cast<int>(lda), w_packed, col_sums, nb_begin, nb_end, c,
-                         static_cast<int>(ldc), scratch);
+  indorerank_relaxed_s32(module_bytes().data(), static_cast<int>(module_bytes().size()), reading() == 1, m, k_pad, a,
+                         static_cast<int>(lda), w_packed, col_sums, nb_begin, nb_end, c, static_cast<int>(ldc),
+                         scratch);
 }
 
 void gemm_s8s8_f32__relaxed(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
                             const int32_t* col_sums, int nb_begin, int nb_end, const Dequant& dq, float* y, size_t ldy,
                             void* scratch) {
-  indorerank_relaxed_f32(reading() == 1, m, k_pad, a, static_cast<int>(lda), w_packed, col_sums, nb_begin, nb_end, &dq,
-                         y, static_cast<int>(ldy), scratch);
+  indorerank_relaxed_f32(module_bytes().data(), static_cast<int>(module_bytes().size()), reading() == 1, m, k_pad, a,
+                         static_cast<int>(lda), w_packed, col_sums, nb_begin, nb_end, &dq, y, static_cast<int>(ldy),
+                         scratch);
 }
 
 // The unsigned reading's u8 copy of up to kRowBlock rows.
