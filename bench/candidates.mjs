@@ -24,6 +24,21 @@ export async function benchmarkInputs(tokenize, queries) {
   return { ids, meanLen: lens.reduce((x, y) => x + y, 0) / lens.length, minLen: Math.min(...lens), maxLen: Math.max(...lens) };
 }
 
+/** benchmarkInputs() tokenized by the npm package (Node build) with the model at `modelPath`. */
+export async function modelInputs(modelPath, queries) {
+  const { Reranker } = await import('../js/src/node.js');
+  const tok = await Reranker.load(modelPath);
+  try {
+    return await benchmarkInputs(async (pairs) => {
+      const out = [];
+      for (const p of pairs) out.push((await tok.tokenize(p.query, p.passage)).inputIds);
+      return out;
+    }, queries);
+  } finally {
+    tok.dispose();
+  }
+}
+
 /** Median of `runs` timings of fn() in seconds, after one warm-up call. */
 export async function medianSeconds(fn, runs) {
   await fn();

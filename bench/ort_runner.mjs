@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { paddedFeeds } from './ort_feeds.mjs';
 
 const require = createRequire(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'tests', 'package.json'));
 
@@ -26,22 +27,7 @@ const session = await ort.InferenceSession.create(web ? readFileSync(a.onnx) : a
   ? { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }
   : { intraOpNumThreads: Number(a.threads), interOpNumThreads: 1, graphOptimizationLevel: 'all', executionMode: 'sequential' });
 
-// Padded batches of `batch` sequences, within each request of `group`.
-const feeds = [];
-for (let g = 0; g < seqs.length; g += group) {
-  const req = seqs.slice(g, g + group);
-  for (let b = 0; b < req.length; b += batch) {
-    const part = req.slice(b, b + batch);
-    const len = Math.max(...part.map((s) => s.length));
-    const ids = new BigInt64Array(part.length * len).fill(1n);  // <pad> = 1
-    const mask = new BigInt64Array(part.length * len);
-    part.forEach((s, i) => s.forEach((t, j) => { ids[i * len + j] = BigInt(t); mask[i * len + j] = 1n; }));
-    feeds.push({
-      input_ids: new ort.Tensor('int64', ids, [part.length, len]),
-      attention_mask: new ort.Tensor('int64', mask, [part.length, len]),
-    });
-  }
-}
+const feeds = paddedFeeds(ort, seqs, batch, group);
 await session.run(feeds[0]);  // warm-up
 const times = [];
 for (let r = 0; r < Number(a.runs); r++) {

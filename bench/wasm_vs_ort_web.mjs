@@ -12,8 +12,7 @@ import { tmpdir, cpus } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { Reranker } from '../js/src/node.js';
-import { benchmarkInputs } from './candidates.mjs';
+import { modelInputs } from './candidates.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { values: a } = parseArgs({
@@ -24,13 +23,7 @@ const { values: a } = parseArgs({
 });
 const tmp = mkdtempSync(path.join(tmpdir(), 'indorerank-bench-wasm-'));
 try {
-  const tok = await Reranker.load(a.model);
-  const { ids, meanLen, minLen, maxLen } = await benchmarkInputs(async (pairs) => {
-    const out = [];
-    for (const p of pairs) out.push((await tok.tokenize(p.query, p.passage)).inputIds);
-    return out;
-  }, Number(a.queries));
-  tok.dispose();
+  const { ids, meanLen, minLen, maxLen } = await modelInputs(a.model, Number(a.queries));
   const idsFile = path.join(tmp, 'ids.jsonl');
   writeFileSync(idsFile, ids.map((s) => JSON.stringify({ input_ids: s })).join('\n') + '\n');
 

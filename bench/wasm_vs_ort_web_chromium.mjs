@@ -11,8 +11,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../tools/serve.mjs';
 import { launchChromium } from '../tests/browser/chromium.mjs';
-import { Reranker } from '../js/src/node.js';
-import { benchmarkInputs } from './candidates.mjs';
+import { modelInputs } from './candidates.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -20,18 +19,12 @@ const { values: a } = parseArgs({
   options: { hf: { type: 'string' }, model: { type: 'string' }, queries: { type: 'string', default: '2' },
     runs: { type: 'string', default: '3' } },
 });
-const tok = await Reranker.load(a.model);
-const { ids, meanLen, minLen, maxLen } = await benchmarkInputs(async (pairs) => {
-  const out = [];
-  for (const p of pairs) out.push((await tok.tokenize(p.query, p.passage)).inputIds);
-  return out;
-}, Number(a.queries));
-tok.dispose();
+const { ids, meanLen, minLen, maxLen } = await modelInputs(a.model, Number(a.queries));
 
 const server = await startServer({
   isolated: false,
   mounts: {
-    '/': path.join(here, 'chromium_page'), '/pkg/': path.join(root, 'js'),
+    '/': path.join(here, 'chromium_page'), '/bench/': here, '/pkg/': path.join(root, 'js'),
     '/ort/': path.join(root, 'tests', 'node_modules', 'onnxruntime-web', 'dist'),
     '/model/': path.dirname(path.resolve(a.model)), '/hf/': path.resolve(a.hf),
   },
