@@ -58,6 +58,7 @@ typedef float f32x16 __attribute__((vector_size(64)));
 typedef float f32x8 __attribute__((vector_size(32)));
 typedef int32_t i32x16 __attribute__((vector_size(64)));
 typedef int8_t i8x16 __attribute__((vector_size(16)));
+typedef float f32x4 __attribute__((vector_size(16)));
 
 INDORERANK_ALWAYS_INLINE f32x16 load16(const float* p) {
   f32x16 v;
@@ -65,6 +66,14 @@ INDORERANK_ALWAYS_INLINE f32x16 load16(const float* p) {
   return v;
 }
 INDORERANK_ALWAYS_INLINE void store16(float* p, f32x16 v) {
+  std::memcpy(p, &v, sizeof v);
+}
+INDORERANK_ALWAYS_INLINE f32x4 load4(const float* p) {
+  f32x4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+INDORERANK_ALWAYS_INLINE void store4(float* p, f32x4 v) {
   std::memcpy(p, &v, sizeof v);
 }
 
@@ -387,8 +396,25 @@ void attention_head(const float* q, const float* k, const float* v, size_t ld, i
   const int len_pad = (len + kKeyBlock - 1) / kKeyBlock * kKeyBlock;
   float* kt = scratch;
   float* s = scratch + static_cast<size_t>(head_dim) * len_pad;  // [kQueryBlock][len_pad]
-  // Key by key: contiguous reads, and stores len_pad apart.
-  for (int j = 0; j < len; ++j) {
+  // Blocks of 4 keys x 4 dimensions, transposed in registers (a scalar copy
+  // stored every float len_pad apart: 10% of attention's time natively).
+  int j = 0;
+  if (head_dim % 4 == 0)
+    for (; j + 4 <= len; j += 4) {
+      const float* kj = k + j * ld;
+      for (int d = 0; d < head_dim; d += 4) {
+        const f32x4 r0 = load4(kj + d), r1 = load4(kj + ld + d), r2 = load4(kj + 2 * ld + d),
+                    r3 = load4(kj + 3 * ld + d);
+        const f32x4 t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5), t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
+        const f32x4 t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5), t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
+        float* out = kt + static_cast<size_t>(d) * len_pad + j;
+        store4(out, __builtin_shufflevector(t0, t2, 0, 1, 4, 5));
+        store4(out + len_pad, __builtin_shufflevector(t0, t2, 2, 3, 6, 7));
+        store4(out + 2 * len_pad, __builtin_shufflevector(t1, t3, 0, 1, 4, 5));
+        store4(out + 3 * len_pad, __builtin_shufflevector(t1, t3, 2, 3, 6, 7));
+      }
+    }
+  for (; j < len; ++j) {
     const float* kj = k + j * ld;
     for (int d = 0; d < head_dim; ++d) kt[static_cast<size_t>(d) * len_pad + j] = kj[d];
   }

@@ -38,16 +38,23 @@ struct DequantOut {
     const __m512i sums = _mm512_loadu_si512(col_sums + col0);
     const __m512 w_scale = _mm512_maskz_loadu_ps(mask, dq->w_scale + col0);
     const __m512 bias = _mm512_maskz_loadu_ps(mask, dq->bias + col0);
-    for (int i = 0; i < R; ++i) {
-      const int r = row0 + i;
-      const __m512i zero_fix = _mm512_mullo_epi32(_mm512_set1_epi32(dq->a_zero[r]), sums);
+    // Locals: the float stores below could alias *dq, so GCC would reload its
+    // fields after each one.
+    const int32_t* const a_zero = dq->a_zero + row0;
+    const float* const a_scale = dq->a_scale + row0;
+    float* out = y + row0 * ldy + col0;
+    for (int i = 0; i < R; ++i, out += ldy) {
+      const __m512i zero_fix = _mm512_mullo_epi32(_mm512_set1_epi32(a_zero[i]), sums);
       const __m512i v = _mm512_sub_epi32(acc[i * acc_stride], zero_fix);
       // maskz form: GCC 12 warns about the undefined source of the plain intrinsic.
       __m512 f = _mm512_maskz_cvtepi32_ps(__mmask16(0xFFFF), v);
-      f = _mm512_mul_ps(f, _mm512_set1_ps(dq->a_scale[r]));
+      f = _mm512_mul_ps(f, _mm512_set1_ps(a_scale[i]));
       f = _mm512_mul_ps(f, w_scale);
       f = _mm512_add_ps(f, bias);
-      _mm512_mask_storeu_ps(y + r * ldy + col0, mask, f);
+      if (valid >= 16)  // a plain store where the whole block is valid
+        _mm512_storeu_ps(out, f);
+      else
+        _mm512_mask_storeu_ps(out, mask, f);
     }
   }
 };
