@@ -352,7 +352,10 @@ INDORERANK_ALWAYS_INLINE void attention_rows(const float* q, const float* v, siz
     const int rows = q_rows - i0 < kQueryBlock ? q_rows - i0 : kQueryBlock;
     float qb[kQueryBlock][kMaxHeadDim];
     for (int r = 0; r < kQueryBlock; ++r)
-      for (int d = 0; d < head_dim; ++d) qb[r][d] = r < rows ? q[(i0 + r) * ld + d] : 0.0f;
+      if (r < rows)
+        std::memcpy(qb[r], q + (i0 + r) * ld, sizeof(float) * static_cast<size_t>(head_dim));
+      else
+        std::memset(qb[r], 0, sizeof(float) * static_cast<size_t>(head_dim));
     attention_scores(qb, head_dim, kt, len_pad, s);
     for (int r = 0; r < kQueryBlock; ++r) {
       float* sr = s + r * len_pad;

@@ -41,13 +41,21 @@ async function compiledFile(file) {
 // The relaxed-SIMD kernel's module and its bytes (pthreads compile their own
 // copies) where this Node has relaxed SIMD (the engine then checks that it
 // runs exactly; Node 20's does not); else the SIMD128 kernel serves.
+const relaxedFiles = new Map(); // file -> { module, bytes }
+
 async function relaxedModule(file) {
   if (!file || !relaxedSimdValidates()) return undefined;
-  try {
-    return { module: await compiledFile(file), bytes: readFileSync(file) };
-  } catch {
-    return undefined;
+  let relaxed = relaxedFiles.get(file);
+  if (!relaxed) {
+    try {
+      const bytes = readFileSync(file);
+      relaxed = { module: await WebAssembly.compile(bytes), bytes };
+    } catch {
+      return undefined;
+    }
+    relaxedFiles.set(file, relaxed);
   }
+  return relaxed;
 }
 
 async function loadModule(variant, { threadPoolSize }) {

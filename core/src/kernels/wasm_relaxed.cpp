@@ -64,23 +64,12 @@ EM_JS(void, indorerank_relaxed_copy_bytes, (uint8_t* dst), {
   new Uint8Array(wasmMemory.buffer).set(Module['relaxedSimdBytes'], dst);
 });
 
-// The kernel calls. A pthread's first call instantiates the module from the
-// bytes at [bytes, bytes + length) of the engine's memory.
-EM_JS(void, indorerank_relaxed_s32,
+// The kernel calls (`dequant` null: int32 output into `out`, else floats).
+// A pthread's first call instantiates the module from the bytes at
+// [bytes, bytes + length) of the engine's memory.
+EM_JS(void, indorerank_relaxed_gemm,
       (const uint8_t* bytes, int length, int unsigned_reading, int m, int k_pad, const int8_t* a, int lda,
-       const int8_t* w, const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, int ldc, void* scratch),
-      {
-        var state = Module['relaxedState'];
-        if (state === undefined) {
-          var compiled = new WebAssembly.Module(new Uint8Array(wasmMemory.buffer, bytes, length).slice());
-          state = Module['relaxedState'] = {exports: new WebAssembly.Instance(compiled, {env: {memory: wasmMemory}}).exports};
-        }
-        state.exports['gemm_s32'](unsigned_reading, m, k_pad, a, lda, w, col_sums, nb_begin, nb_end, c, ldc, scratch);
-      });
-
-EM_JS(void, indorerank_relaxed_f32,
-      (const uint8_t* bytes, int length, int unsigned_reading, int m, int k_pad, const int8_t* a, int lda,
-       const int8_t* w, const int32_t* col_sums, int nb_begin, int nb_end, const void* dq, float* y, int ldy,
+       const int8_t* w, const int32_t* col_sums, int nb_begin, int nb_end, const void* dequant, void* out, int ld,
        void* scratch),
       {
         var state = Module['relaxedState'];
@@ -88,7 +77,10 @@ EM_JS(void, indorerank_relaxed_f32,
           var compiled = new WebAssembly.Module(new Uint8Array(wasmMemory.buffer, bytes, length).slice());
           state = Module['relaxedState'] = {exports: new WebAssembly.Instance(compiled, {env: {memory: wasmMemory}}).exports};
         }
-        state.exports['gemm_f32'](unsigned_reading, m, k_pad, a, lda, w, col_sums, nb_begin, nb_end, dq, y, ldy, scratch);
+        if (dequant)
+          state.exports['gemm_f32'](unsigned_reading, m, k_pad, a, lda, w, col_sums, nb_begin, nb_end, dequant, out, ld, scratch);
+        else
+          state.exports['gemm_s32'](unsigned_reading, m, k_pad, a, lda, w, col_sums, nb_begin, nb_end, out, ld, scratch);
       });
 // clang-format on
 
@@ -121,17 +113,17 @@ int reading() {
 
 void gemm_s8s8_s32__relaxed(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
                             const int32_t* col_sums, int nb_begin, int nb_end, int32_t* c, size_t ldc, void* scratch) {
-  indorerank_relaxed_s32(module_bytes().data(), static_cast<int>(module_bytes().size()), reading() == 1, m, k_pad, a,
-                         static_cast<int>(lda), w_packed, col_sums, nb_begin, nb_end, c, static_cast<int>(ldc),
-                         scratch);
+  indorerank_relaxed_gemm(module_bytes().data(), static_cast<int>(module_bytes().size()), reading() == 1, m, k_pad, a,
+                          static_cast<int>(lda), w_packed, col_sums, nb_begin, nb_end, nullptr, c,
+                          static_cast<int>(ldc), scratch);
 }
 
 void gemm_s8s8_f32__relaxed(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed,
                             const int32_t* col_sums, int nb_begin, int nb_end, const Dequant& dq, float* y, size_t ldy,
                             void* scratch) {
-  indorerank_relaxed_f32(module_bytes().data(), static_cast<int>(module_bytes().size()), reading() == 1, m, k_pad, a,
-                         static_cast<int>(lda), w_packed, col_sums, nb_begin, nb_end, &dq, y, static_cast<int>(ldy),
-                         scratch);
+  indorerank_relaxed_gemm(module_bytes().data(), static_cast<int>(module_bytes().size()), reading() == 1, m, k_pad, a,
+                          static_cast<int>(lda), w_packed, col_sums, nb_begin, nb_end, &dq, y, static_cast<int>(ldy),
+                          scratch);
 }
 
 // The unsigned reading's u8 copy of up to kRowBlock rows.
