@@ -110,7 +110,7 @@ tsan: setup
 	cmake -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINDORERANK_TSAN=ON >/dev/null
 	cmake --build $(BUILD)/tsan -j $(JOBS) --target indorerank_tests indorerank_cli
 	cd $(BUILD)/tsan && TSAN_OPTIONS=halt_on_error=1 INDORERANK_SANITIZED=1 ctest --output-on-failure -j $(JOBS) \
-	  -R 'core\.(api|batch_invariance)|cli\.serve'
+	  -R 'core\.(api|batch_invariance|thread_pool)|cli\.serve'
 
 # libFuzzer (clang, ASan + UBSan) on the JSON, safetensors, UTF-8, BM25, rerank
 # request and tokenizer entry points.

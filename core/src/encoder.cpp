@@ -80,9 +80,12 @@ void Encoder::linear(const float* in, int rows, const QuantLinear& l, float* out
       ops::quantize_row(in + static_cast<size_t>(r) * k, k, k_pad, a8 + static_cast<size_t>(r) * k_pad, a_scale + r,
                         a_zero + r);
   });
-  // Threads split the output columns; each walks the rows in chunks and
-  // finishes a chunk (GELU) while it is still in cache.
-  pool_.parallel_for(l.w.n_blocks(), [&](int nb0, int nb1, int thread) {
+  // Threads split the output columns, in pairs of 16-column blocks (the x86
+  // kernels' widest tiles); each walks the rows in chunks and finishes a
+  // chunk (GELU) while it is still in cache.
+  const int n_blocks = l.w.n_blocks();
+  pool_.parallel_for((n_blocks + 1) / 2, [&](int pair0, int pair1, int thread) {
+    const int nb0 = 2 * pair0, nb1 = std::min(2 * pair1, n_blocks);
     void* const scratch = b.scratch + static_cast<size_t>(thread) * b.scratch_stride;
     const int col0 = nb0 * kernels::kNr, col1 = std::min(nb1 * kernels::kNr, n);
     for (int r0 = 0; r0 < rows; r0 += kRowChunk) {
@@ -161,13 +164,15 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
     const bool last = li + 1 == w_.layers.size();
     linear(ws.x, T, L.qkv, ws.qkv, gb);
 
-    // Attention per (sequence, head). In the last layer only token 0 matters,
-    // and its context goes to row s (compacted).
+    // Attention per (head, sequence), head-major: each thread's contiguous
+    // share then holds every sequence, long and short, not whole sequences.
+    // In the last layer only token 0 matters, and its context goes to row s
+    // (compacted).
     const int tasks = S * heads;
     pool_.parallel_for(tasks, [&](int b, int e, int thread) {
       float* scratch = ws.attn + static_cast<size_t>(thread) * scratch_floats;
       for (int task = b; task < e; ++task) {
-        const int s = task / heads, h = task % heads;
+        const int h = task / S, s = task % S;
         const size_t row0 = static_cast<size_t>(start[s]);
         const float* base = ws.qkv + row0 * 3 * H + static_cast<size_t>(h) * hd;
         float* out = ws.ctx + (last ? static_cast<size_t>(s) : row0) * H + static_cast<size_t>(h) * hd;

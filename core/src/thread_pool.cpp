@@ -1,11 +1,34 @@
 #include "thread_pool.hpp"
 
+#include <algorithm>
+
 namespace indorerank {
 
 namespace {
 void part(int count, int parts, int i, int* b, int* e) {
   *b = static_cast<int>(static_cast<long>(count) * i / parts);
   *e = static_cast<int>(static_cast<long>(count) * (i + 1) / parts);
+}
+
+// How long a thread polls before it sleeps: tens of microseconds on current
+// cores, longer than the gaps between one forward pass's parallel_for calls.
+constexpr int kSpins = 1 << 14;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+  asm volatile("yield");
+#endif
+}
+
+template <typename Done>
+bool spin_until(Done done) {
+  for (int i = 0; i < kSpins; ++i) {
+    if (done()) return true;
+    cpu_relax();
+  }
+  return false;
 }
 }  // namespace
 
@@ -25,23 +48,28 @@ ThreadPool::~ThreadPool() {
 void ThreadPool::worker_loop(int index) {
   long seen = 0;
   for (;;) {
-    const std::function<void(int, int, int)>* job;
-    int count;
+    spin_until([&] { return generation_.load(std::memory_order_acquire) != seen; });
     {
       std::unique_lock<std::mutex> lock(mu_);
-      start_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      start_cv_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
       if (stop_) return;
-      seen = generation_;
-      job = job_;
-      count = job_count_;
+      seen = generation_.load(std::memory_order_relaxed);
     }
+    run_chunks(index);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard<std::mutex> lock(mu_);  // the caller may be about to sleep
+      done_cv_.notify_one();
+    }
+  }
+}
+
+void ThreadPool::run_chunks(int thread) {
+  for (;;) {
+    const int chunk = next_chunk_.fetch_add(1, std::memory_order_relaxed);
+    if (chunk >= job_chunks_) return;
     int b, e;
-    part(count, size(), index, &b, &e);
-    if (b < e) (*job)(b, e, index);
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (--pending_ == 0) done_cv_.notify_one();
-    }
+    part(job_count_, job_chunks_, chunk, &b, &e);
+    (*job_)(b, e, thread);
   }
 }
 
@@ -55,15 +83,17 @@ void ThreadPool::parallel_for(int count, const std::function<void(int, int, int)
     std::lock_guard<std::mutex> lock(mu_);
     job_ = &fn;
     job_count_ = count;
-    pending_ = static_cast<int>(workers_.size());
-    ++generation_;
+    job_chunks_ = std::min(count, size());
+    next_chunk_.store(0, std::memory_order_relaxed);
+    pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+    generation_.fetch_add(1, std::memory_order_release);
   }
   start_cv_.notify_all();
-  int b, e;
-  part(count, size(), 0, &b, &e);
-  if (b < e) fn(b, e, 0);
+  run_chunks(0);
+  const auto done = [&] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (spin_until(done)) return;
   std::unique_lock<std::mutex> lock(mu_);
-  done_cv_.wait(lock, [&] { return pending_ == 0; });
+  done_cv_.wait(lock, done);
 }
 
 }  // namespace indorerank
