@@ -2,7 +2,8 @@
 // single-thread build) in Debian's Chromium, in a Web Worker, with the
 // relaxed-SIMD module given as the package gives it: what Node 20 cannot
 // show (its relaxed SIMD is inexact, so only wasm_simd128 runs there).
-//   node bench/wasm_in_chromium.mjs [--build build] [--tokens 206]
+//   node bench/wasm_in_chromium.mjs [--build build] [--tokens 206] [--only kernels|ops]
+//                                   [--relaxed FILE]  (another indorerank-relaxed.wasm, e.g. a tile being tuned)
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -11,7 +12,13 @@ import { parseArgs } from 'node:util';
 import { launchChromium } from '../tests/browser/chromium.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values: a } = parseArgs({ options: { build: { type: 'string', default: 'build' }, tokens: { type: 'string', default: '206' } } });
+const { values: a } = parseArgs({
+  options: {
+    build: { type: 'string', default: 'build' }, tokens: { type: 'string', default: '206' },
+    only: { type: 'string' }, relaxed: { type: 'string' },
+  },
+});
+if (a.only && !['kernels', 'ops'].includes(a.only)) throw new Error('--only takes kernels or ops');
 const bin = path.resolve(root, a.build, 'wasm', 'bin');
 
 // The worker: compiles the relaxed module (if this engine validates it), then
@@ -38,7 +45,8 @@ const server = http.createServer((req, res) => {
   if (name === 'worker.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(worker);
   if (!/^(kernels_bench|ops_bench)\.(js|wasm)$|^indorerank-relaxed\.wasm$/.test(name)) return res.writeHead(404).end();
   const type = name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
-  res.writeHead(200, { 'content-type': type }).end(readFileSync(path.join(bin, name)));
+  const file = name === 'indorerank-relaxed.wasm' && a.relaxed ? path.resolve(a.relaxed) : path.join(bin, name);
+  res.writeHead(200, { 'content-type': type }).end(readFileSync(file));
 }).listen(0, '127.0.0.1');
 await new Promise((r) => server.once('listening', r));
 
@@ -47,8 +55,8 @@ try {
   const tab = context.pages()[0] ?? (await context.newPage());
   await tab.goto(`http://127.0.0.1:${server.address().port}/`);
   console.log(`Chromium ${context.browser()?.version() ?? ''}, one thread, in a Web Worker`);
-  console.log(await tab.evaluate(() => window.run('kernels_bench.js', [])));
-  console.log(await tab.evaluate((t) => window.run('ops_bench.js', [t]), a.tokens));
+  if (a.only !== 'ops') console.log(await tab.evaluate(() => window.run('kernels_bench.js', [])));
+  if (a.only !== 'kernels') console.log(await tab.evaluate((t) => window.run('ops_bench.js', [t]), a.tokens));
 } finally {
   await close();
   server.close();
