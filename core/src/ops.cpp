@@ -60,20 +60,15 @@ typedef int32_t i32x16 __attribute__((vector_size(64)));
 typedef int8_t i8x16 __attribute__((vector_size(16)));
 typedef float f32x4 __attribute__((vector_size(16)));
 
-INDORERANK_ALWAYS_INLINE f32x16 load16(const float* p) {
-  f32x16 v;
+// Unaligned loads and stores of a float vector type V (f32x16, f32x4).
+template <typename V>
+INDORERANK_ALWAYS_INLINE V load(const float* p) {
+  V v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-INDORERANK_ALWAYS_INLINE void store16(float* p, f32x16 v) {
-  std::memcpy(p, &v, sizeof v);
-}
-INDORERANK_ALWAYS_INLINE f32x4 load4(const float* p) {
-  f32x4 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-INDORERANK_ALWAYS_INLINE void store4(float* p, f32x4 v) {
+template <typename V>
+INDORERANK_ALWAYS_INLINE void store(float* p, V v) {
   std::memcpy(p, &v, sizeof v);
 }
 
@@ -171,7 +166,7 @@ void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int
   f32x16 lo16 = {}, hi16 = {};
   int i = 0;
   for (; i + 16 <= k; i += 16) {
-    const f32x16 v = load16(x + i);
+    const f32x16 v = load<f32x16>(x + i);
     lo16 = v < lo16 ? v : lo16;
     hi16 = v > hi16 ? v : hi16;
   }
@@ -200,7 +195,7 @@ void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int
   for (; i + 16 <= k; i += 16) simd128::quantize16(x + i, wasm_f32x4_splat(inv), wasm_f32x4_splat(z), q + i);
 #else
   for (; i + 16 <= k; i += 16) {
-    f32x16 r = ((load16(x + i) * inv + kRoundMagic) - kRoundMagic) + z;
+    f32x16 r = ((load<f32x16>(x + i) * inv + kRoundMagic) - kRoundMagic) + z;
     r = r > 127.0f ? 127.0f : r;
     r = r < -128.0f ? -128.0f : r;
     // An integer in [-128, 127]: both conversions are exact.
@@ -269,24 +264,24 @@ INDORERANK_ALWAYS_INLINE void attention_scores(const float (*qb)[kMaxHeadDim], i
     f32x16 a[kQueryBlock][2] = {};
     for (int d = 0; d < head_dim; ++d) {
       const float* kd = kt + static_cast<size_t>(d) * len_pad + j0;
-      const f32x16 k0 = load16(kd), k1 = load16(kd + kKeyBlock);
+      const f32x16 k0 = load<f32x16>(kd), k1 = load<f32x16>(kd + kKeyBlock);
       for (int r = 0; r < kQueryBlock; ++r) {
         a[r][0] += qb[r][d] * k0;
         a[r][1] += qb[r][d] * k1;
       }
     }
     for (int r = 0; r < kQueryBlock; ++r) {
-      store16(s + r * len_pad + j0, a[r][0]);
-      store16(s + r * len_pad + j0 + kKeyBlock, a[r][1]);
+      store(s + r * len_pad + j0, a[r][0]);
+      store(s + r * len_pad + j0 + kKeyBlock, a[r][1]);
     }
   }
   for (; j0 < len_pad; j0 += kKeyBlock) {
     f32x16 a[kQueryBlock] = {};
     for (int d = 0; d < head_dim; ++d) {
-      const f32x16 kv = load16(kt + static_cast<size_t>(d) * len_pad + j0);
+      const f32x16 kv = load<f32x16>(kt + static_cast<size_t>(d) * len_pad + j0);
       for (int r = 0; r < kQueryBlock; ++r) a[r] += qb[r][d] * kv;
     }
-    for (int r = 0; r < kQueryBlock; ++r) store16(s + r * len_pad + j0, a[r]);
+    for (int r = 0; r < kQueryBlock; ++r) store(s + r * len_pad + j0, a[r]);
   }
 }
 
@@ -322,14 +317,14 @@ INDORERANK_ALWAYS_INLINE void attention_values(const float* p, int len_pad, int 
     f32x16 acc[kQueryBlock][kChunks] = {};
     for (int j = 0; j < len; ++j) {
       f32x16 vj[kChunks];
-      for (int c = 0; c < kChunks; ++c) vj[c] = load16(v + j * ld + 16 * c);
+      for (int c = 0; c < kChunks; ++c) vj[c] = load<f32x16>(v + j * ld + 16 * c);
       for (int r = 0; r < kQueryBlock; ++r) {
         const float pr = p[r * len_pad + j];
         for (int c = 0; c < kChunks; ++c) acc[r][c] += pr * vj[c];
       }
     }
     for (int r = 0; r < rows; ++r)
-      for (int c = 0; c < kChunks; ++c) store16(ctx + r * ld_ctx + 16 * c, acc[r][c]);
+      for (int c = 0; c < kChunks; ++c) store(ctx + r * ld_ctx + 16 * c, acc[r][c]);
   } else {
     float acc[kQueryBlock][kMaxHeadDim] = {};
     for (int j = 0; j < len; ++j) {
@@ -371,8 +366,8 @@ INDORERANK_ALWAYS_INLINE void attention_rows(const float* q, const float* v, siz
       mx16 -= 3.4e38f;
       int j = 0;
       for (; j + 16 <= len; j += 16) {
-        const f32x16 v = load16(sr + j) * scale;
-        store16(sr + j, v);
+        const f32x16 v = load<f32x16>(sr + j) * scale;
+        store(sr + j, v);
         mx16 = v > mx16 ? v : mx16;
       }
       for (int c = 0; j < len; ++j, ++c) {
@@ -406,15 +401,15 @@ void attention_head(const float* q, const float* k, const float* v, size_t ld, i
     for (; j + 4 <= len; j += 4) {
       const float* kj = k + j * ld;
       for (int d = 0; d < head_dim; d += 4) {
-        const f32x4 r0 = load4(kj + d), r1 = load4(kj + ld + d), r2 = load4(kj + 2 * ld + d),
-                    r3 = load4(kj + 3 * ld + d);
+        const f32x4 r0 = load<f32x4>(kj + d), r1 = load<f32x4>(kj + ld + d), r2 = load<f32x4>(kj + 2 * ld + d),
+                    r3 = load<f32x4>(kj + 3 * ld + d);
         const f32x4 t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5), t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
         const f32x4 t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5), t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
         float* out = kt + static_cast<size_t>(d) * len_pad + j;
-        store4(out, __builtin_shufflevector(t0, t2, 0, 1, 4, 5));
-        store4(out + len_pad, __builtin_shufflevector(t0, t2, 2, 3, 6, 7));
-        store4(out + 2 * len_pad, __builtin_shufflevector(t1, t3, 0, 1, 4, 5));
-        store4(out + 3 * len_pad, __builtin_shufflevector(t1, t3, 2, 3, 6, 7));
+        store(out, __builtin_shufflevector(t0, t2, 0, 1, 4, 5));
+        store(out + len_pad, __builtin_shufflevector(t0, t2, 2, 3, 6, 7));
+        store(out + 2 * len_pad, __builtin_shufflevector(t1, t3, 0, 1, 4, 5));
+        store(out + 3 * len_pad, __builtin_shufflevector(t1, t3, 2, 3, 6, 7));
       }
     }
   for (; j < len; ++j) {

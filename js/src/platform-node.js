@@ -38,11 +38,11 @@ async function compiledFile(file) {
   return wasmModule;
 }
 
+const relaxedFiles = new Map(); // file -> { module, bytes }
+
 // The relaxed-SIMD kernel's module and its bytes (pthreads compile their own
 // copies) where this Node has relaxed SIMD (the engine then checks that it
 // runs exactly; Node 20's does not); else the SIMD128 kernel serves.
-const relaxedFiles = new Map(); // file -> { module, bytes }
-
 async function relaxedModule(file) {
   if (!file || !relaxedSimdValidates()) return undefined;
   let relaxed = relaxedFiles.get(file);
