@@ -4,11 +4,15 @@
 // op costs per pair, to see where time goes besides the GEMMs. Runs natively
 // and under Node (wasm build).
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "attention.hpp"
+#include "kernels/kernels.hpp"
 #include "ops.hpp"
 
 using namespace indorerank;
@@ -52,7 +56,11 @@ int main(int argc, char** argv) {
   std::vector<int32_t> zero(kT);
   std::vector<float> qkv(static_cast<size_t>(kT) * 3 * kH), ctx(static_cast<size_t>(kT) * kH);
   for (auto& v : qkv) v = nd(rng);
-  std::vector<float> scratch(ops::attention_scratch_floats(kT, kHeadDim));
+  const kernels::KernelTable& kernel = kernels::best();
+  std::vector<uint8_t> scratch_buf(attention::scratch_bytes(kernel, kT, kHeadDim) + 64);
+  void* scratch = scratch_buf.data() + (64 - reinterpret_cast<uintptr_t>(scratch_buf.data()) % 64) % 64;
+  std::vector<float> scores(static_cast<size_t>(kT) * kT);
+  for (auto& v : scores) v = 3.0f * nd(rng);
 
   struct Row { const char* name; double ms; };
   std::vector<Row> rows;
@@ -66,13 +74,23 @@ int main(int argc, char** argv) {
   rows.push_back({"layer_norm (2 x T x 384)", kLayers * ms_per_call([&] {
                     for (int r = 0; r < 2 * kT; ++r) ops::layer_norm(x.data() + (r % kT) * kH, y.data() + (r % kT) * kH, gamma.data(), beta.data(), 1e-5f, kH, y.data() + (r % kT) * kH);
                   })});
-  rows.push_back({"attention (12 heads, T keys)", kLayers * ms_per_call([&] {
-                    for (int h = 0; h < kHeads; ++h)
-                      ops::attention_head(qkv.data() + h * kHeadDim, qkv.data() + kH + h * kHeadDim, qkv.data() + 2 * kH + h * kHeadDim,
-                                          3 * kH, kT, kT, kHeadDim, ctx.data() + h * kHeadDim, kH, scratch.data());
-                  })});
+  const std::string attention_name = std::string("attention (12 heads, T keys; ") + kernel.name + ")";
+  rows.push_back({attention_name.c_str(), kLayers * ms_per_call([&] {
+                                            for (int h = 0; h < kHeads; ++h)
+                                              attention::head(kernel, qkv.data() + h * kHeadDim,
+                                                              qkv.data() + kH + h * kHeadDim,
+                                                              qkv.data() + 2 * kH + h * kHeadDim, 3 * kH, kT, kT,
+                                                              kHeadDim, ctx.data() + h * kHeadDim, kH, scratch);
+                                          })});
+  // The part of attention that is not a GEMM.
+  rows.push_back({"  of which softmax_row_u8 (12 heads x T rows of T)", kLayers * ms_per_call([&] {
+                                                                          for (int h = 0; h < kHeads; ++h)
+                                                                            for (int r = 0; r < kT; ++r)
+                                                                              ops::softmax_row_u8(&scores[r * kT], kT,
+                                                                                                  &q[r * kT]);
+                                                                        })});
   double total = 0;
-  for (const auto& r : rows) total += r.ms;
+  for (const auto& r : rows) total += r.name[0] == ' ' ? 0.0 : r.ms;
   std::printf("| op, per pair of %d tokens | ms |\n| --- | --- |\n", kT);
   for (const auto& r : rows) std::printf("| %s | %.2f |\n", r.name, r.ms);
   std::printf("| total | %.2f |\n", total);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "attention.hpp"
 #include "ops.hpp"
 
 namespace indorerank {
@@ -20,12 +21,12 @@ struct Workspace {
   int8_t* a8 = nullptr;     // [T, max k_pad] quantized GEMM input
   float* a_scale = nullptr; // [T]
   int32_t* a_zero = nullptr; // [T]
-  float* attn = nullptr;    // per thread: ops::attention_scratch_floats(max_len, head_dim)
+  uint8_t* attn = nullptr;   // per thread: attention::scratch_bytes(max_len, head_dim)
   uint8_t* gemm = nullptr;  // per thread: the kernel's scratch for kRowChunk rows
 };
 
-size_t attn_scratch_floats(const ModelConfig& c, int max_len) {
-  return static_cast<size_t>(ops::attention_scratch_floats(max_len, c.hidden_size / c.num_heads));
+size_t attn_scratch_stride(const ModelConfig& c, const kernels::KernelTable& kernel, int max_len) {
+  return Arena::rounded(attention::scratch_bytes(kernel, max_len, c.hidden_size / c.num_heads));
 }
 
 // The kernel's scratch for one thread's GEMM calls (kRowChunk rows at most).
@@ -49,7 +50,8 @@ void carve(const ModelConfig& c, const kernels::KernelTable& kernel, int t, int 
   w->a8 = alloc(static_cast<int8_t*>(nullptr), T * k_pad);
   w->a_scale = alloc(static_cast<float*>(nullptr), T);
   w->a_zero = alloc(static_cast<int32_t*>(nullptr), T);
-  w->attn = alloc(static_cast<float*>(nullptr), static_cast<size_t>(threads) * attn_scratch_floats(c, max_len));
+  w->attn =
+      alloc(static_cast<uint8_t*>(nullptr), static_cast<size_t>(threads) * attn_scratch_stride(c, kernel, max_len));
   w->gemm = alloc(static_cast<uint8_t*>(nullptr), static_cast<size_t>(threads) * gemm_scratch_stride(c, kernel));
 }
 
@@ -158,7 +160,7 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
     }
   });
 
-  const size_t scratch_floats = attn_scratch_floats(c, max_len);
+  const size_t attn_stride = attn_scratch_stride(c, kernel_, max_len);
   for (size_t li = 0; li < w_.layers.size(); ++li) {
     const EncoderLayer& L = w_.layers[li];
     const bool last = li + 1 == w_.layers.size();
@@ -170,14 +172,14 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
     // (compacted).
     const int tasks = S * heads;
     pool_.parallel_for(tasks, [&](int b, int e, int thread) {
-      float* scratch = ws.attn + static_cast<size_t>(thread) * scratch_floats;
+      void* scratch = ws.attn + static_cast<size_t>(thread) * attn_stride;
       for (int task = b; task < e; ++task) {
         const int h = task / S, s = task % S;
         const size_t row0 = static_cast<size_t>(start[s]);
         const float* base = ws.qkv + row0 * 3 * H + static_cast<size_t>(h) * hd;
         float* out = ws.ctx + (last ? static_cast<size_t>(s) : row0) * H + static_cast<size_t>(h) * hd;
-        ops::attention_head(base, base + H, base + 2 * H, static_cast<size_t>(3 * H), seqs[s].len, last ? 1 : seqs[s].len,
-                            hd, out, static_cast<size_t>(H), scratch);
+        attention::head(kernel_, base, base + H, base + 2 * H, static_cast<size_t>(3 * H), seqs[s].len,
+                        last ? 1 : seqs[s].len, hd, out, static_cast<size_t>(H), scratch);
       }
     });
 

@@ -21,9 +21,6 @@
 namespace indorerank::ops {
 namespace {
 
-constexpr int kQueryBlock = 8;  // query rows per attention tile
-constexpr int kKeyBlock = 16;   // keys per attention tile
-
 // Round-to-nearest by the 1.5 * 2^23 trick: pure add/sub, so it vectorizes
 // everywhere and never depends on the rounding instructions an ISA has.
 constexpr float kRoundMagic = 12582912.0f;
@@ -58,9 +55,8 @@ typedef float f32x16 __attribute__((vector_size(64)));
 typedef float f32x8 __attribute__((vector_size(32)));
 typedef int32_t i32x16 __attribute__((vector_size(64)));
 typedef int8_t i8x16 __attribute__((vector_size(16)));
-typedef float f32x4 __attribute__((vector_size(16)));
 
-// Unaligned loads and stores of a float vector type V (f32x16, f32x4).
+// Unaligned loads and stores of a float vector type.
 template <typename V>
 INDORERANK_ALWAYS_INLINE V load(const float* p) {
   V v;
@@ -70,6 +66,26 @@ INDORERANK_ALWAYS_INLINE V load(const float* p) {
 template <typename V>
 INDORERANK_ALWAYS_INLINE void store(float* p, V v) {
   std::memcpy(p, &v, sizeof v);
+}
+
+// The largest (`max`) or smallest lane of 16 that hold no NaN, in a tree
+// of selects: exact, as in any order, and short.
+typedef float f32x4 __attribute__((vector_size(16)));
+typedef float f32x2 __attribute__((vector_size(8)));
+template <bool max, typename V>
+INDORERANK_ALWAYS_INLINE V pick(V a, V b) {
+  if constexpr (max)
+    return b > a ? b : a;
+  else
+    return b < a ? b : a;
+}
+template <bool max>
+INDORERANK_ALWAYS_INLINE float extreme16(f32x16 v) {
+  const f32x8 a = pick<max>(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7),
+                            __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15));
+  const f32x4 b = pick<max>(__builtin_shufflevector(a, a, 0, 1, 2, 3), __builtin_shufflevector(a, a, 4, 5, 6, 7));
+  const f32x2 c = pick<max>(__builtin_shufflevector(b, b, 0, 1), __builtin_shufflevector(b, b, 2, 3));
+  return pick<max>(c[0], c[1]);
 }
 
 // Sum with 8 fixed partial sums: vectorizes and stays bit-identical anywhere.
@@ -174,11 +190,8 @@ void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int
     lo16[j] = x[i] < lo16[j] ? x[i] : lo16[j];
     hi16[j] = x[i] > hi16[j] ? x[i] : hi16[j];
   }
-  float lo = 0.0f, hi = 0.0f;
-  for (int j = 0; j < 16; ++j) {
-    lo = lo16[j] < lo ? lo16[j] : lo;
-    hi = hi16[j] > hi ? hi16[j] : hi;
-  }
+  // (Each lane started at 0, so the extremes include 0.)
+  const float lo = extreme16<false>(lo16), hi = extreme16<true>(hi16);
   const float range = hi - lo;
   if (!(range > 0.0f) || !std::isfinite(range)) {
     std::memset(q, 0, static_cast<size_t>(k_pad));
@@ -220,209 +233,168 @@ void dequantize_row(const int32_t* c, float a_scale, int32_t zero, const int32_t
     y[i] = static_cast<float>(c[i] - zero * w_col_sum[i]) * a_scale * w_scale[i] + bias[i];
 }
 
-int attention_scratch_floats(int len, int head_dim) {
-  const int len_pad = (len + kKeyBlock - 1) / kKeyBlock * kKeyBlock;
-  return (head_dim + kQueryBlock) * len_pad;
-}
-
 namespace {
 
-constexpr int kMaxHeadDim = 256;
-
-// Scores of kQueryBlock query rows (qb, zero rows past the real ones)
-// against all keys, into s[r][j]. Each score sums q[d] * k[d] over d in order.
-INDORERANK_ALWAYS_INLINE void attention_scores(const float (*qb)[kMaxHeadDim], int head_dim, const float* kt,
-                                               int len_pad, float* s) {
-  static_assert(kQueryBlock == 8 && kKeyBlock == 16, "the tiles below are written for 8 x 16");
-#if defined(__wasm_simd128__)
-  // 4 x 8 tiles: V8 has 16 vector registers, and 4 x 16 would spill.
-  for (int rb = 0; rb < kQueryBlock; rb += 4, qb += 4, s += 4 * len_pad)
-    for (int j0 = 0; j0 < len_pad; j0 += 8) {
-      v128_t acc[4][2];
-      for (int r = 0; r < 4; ++r) acc[r][0] = acc[r][1] = wasm_f32x4_splat(0.0f);
-      for (int d = 0; d < head_dim; ++d) {
-        const float* kd = kt + static_cast<size_t>(d) * len_pad + j0;
-        const v128_t k0 = wasm_v128_load(kd), k1 = wasm_v128_load(kd + 4);
-        for (int r = 0; r < 4; ++r) {
-          const v128_t qv = wasm_f32x4_splat(qb[r][d]);
-          acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(qv, k0));
-          acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(qv, k1));
-        }
-      }
-      for (int r = 0; r < 4; ++r) {
-        wasm_v128_store(s + r * len_pad + j0, acc[r][0]);
-        wasm_v128_store(s + r * len_pad + j0 + 4, acc[r][1]);
-      }
-    }
-  return;
-#endif
-  // 8 rows x two key blocks where there are two: 16 independent sums keep
-  // the multipliers and adders busy through their latency, and each key
-  // vector loaded serves 8 rows.
-  int j0 = 0;
-  for (; j0 + 2 * kKeyBlock <= len_pad; j0 += 2 * kKeyBlock) {
-    f32x16 a[kQueryBlock][2] = {};
-    for (int d = 0; d < head_dim; ++d) {
-      const float* kd = kt + static_cast<size_t>(d) * len_pad + j0;
-      const f32x16 k0 = load<f32x16>(kd), k1 = load<f32x16>(kd + kKeyBlock);
-      for (int r = 0; r < kQueryBlock; ++r) {
-        a[r][0] += qb[r][d] * k0;
-        a[r][1] += qb[r][d] * k1;
-      }
-    }
-    for (int r = 0; r < kQueryBlock; ++r) {
-      store(s + r * len_pad + j0, a[r][0]);
-      store(s + r * len_pad + j0 + kKeyBlock, a[r][1]);
-    }
-  }
-  for (; j0 < len_pad; j0 += kKeyBlock) {
-    f32x16 a[kQueryBlock] = {};
-    for (int d = 0; d < head_dim; ++d) {
-      const f32x16 kv = load<f32x16>(kt + static_cast<size_t>(d) * len_pad + j0);
-      for (int r = 0; r < kQueryBlock; ++r) a[r] += qb[r][d] * kv;
-    }
-    for (int r = 0; r < kQueryBlock; ++r) store(s + r * len_pad + j0, a[r]);
-  }
+// round(v) clamped to [-lim, lim], as int8 (exact: an integer in range).
+INDORERANK_ALWAYS_INLINE i8x16 round_to_i8(f32x16 v, float lim) {
+  f32x16 r = (v + kRoundMagic) - kRoundMagic;
+  r = r > lim ? lim : r;
+  r = r < -lim ? -lim : r;
+  return __builtin_convertvector(__builtin_convertvector(r, i32x16), i8x16);
 }
-
-// out[r][:] = sum_j p[r][j] * v[j][:], j in order, for kQueryBlock rows.
-template <int HD>
-INDORERANK_ALWAYS_INLINE void attention_values(const float* p, int len_pad, int rows, int len, const float* v,
-                                               size_t ld, int head_dim_rt, float* ctx, size_t ld_ctx) {
-#if defined(__wasm_simd128__)
-  if (head_dim_rt % 8 == 0) {
-    // 4 rows x 8 columns at a time, for V8's 16 vector registers.
-    for (int rb = 0; rb < rows; rb += 4)
-      for (int c0 = 0; c0 < head_dim_rt; c0 += 8) {
-        v128_t acc[4][2];
-        for (int r = 0; r < 4; ++r) acc[r][0] = acc[r][1] = wasm_f32x4_splat(0.0f);
-        for (int j = 0; j < len; ++j) {
-          const v128_t v0 = wasm_v128_load(v + j * ld + c0), v1 = wasm_v128_load(v + j * ld + c0 + 4);
-          for (int r = 0; r < 4; ++r) {
-            const v128_t pr = wasm_f32x4_splat(p[(rb + r) * len_pad + j]);
-            acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(pr, v0));
-            acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(pr, v1));
-          }
-        }
-        for (int r = 0; r < 4 && rb + r < rows; ++r) {
-          wasm_v128_store(ctx + (rb + r) * ld_ctx + c0, acc[r][0]);
-          wasm_v128_store(ctx + (rb + r) * ld_ctx + c0 + 4, acc[r][1]);
-        }
-      }
-    return;
-  }
-#endif
-  if constexpr (HD > 0 && HD % 16 == 0) {
-    constexpr int kChunks = HD / 16;
-    f32x16 acc[kQueryBlock][kChunks] = {};
-    for (int j = 0; j < len; ++j) {
-      f32x16 vj[kChunks];
-      for (int c = 0; c < kChunks; ++c) vj[c] = load<f32x16>(v + j * ld + 16 * c);
-      for (int r = 0; r < kQueryBlock; ++r) {
-        const float pr = p[r * len_pad + j];
-        for (int c = 0; c < kChunks; ++c) acc[r][c] += pr * vj[c];
-      }
-    }
-    for (int r = 0; r < rows; ++r)
-      for (int c = 0; c < kChunks; ++c) store(ctx + r * ld_ctx + 16 * c, acc[r][c]);
-  } else {
-    float acc[kQueryBlock][kMaxHeadDim] = {};
-    for (int j = 0; j < len; ++j) {
-      const float* vj = v + j * ld;
-      for (int r = 0; r < kQueryBlock; ++r) {
-        const float pr = p[r * len_pad + j];
-        for (int d = 0; d < head_dim_rt; ++d) acc[r][d] += pr * vj[d];
-      }
-    }
-    for (int r = 0; r < rows; ++r)
-      for (int d = 0; d < head_dim_rt; ++d) ctx[r * ld_ctx + d] = acc[r][d];
-  }
+INDORERANK_ALWAYS_INLINE float round_clamp(float v, float lim) {
+  float r = (v + kRoundMagic) - kRoundMagic;
+  return r > lim ? lim : (r < -lim ? -lim : r);
 }
-
-template <int HD>
-INDORERANK_ALWAYS_INLINE void attention_rows(const float* q, const float* v, size_t ld, int len, int q_rows, int head_dim,
-                           float* ctx, size_t ld_ctx, const float* kt, float* s, int len_pad) {
-  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  for (int i0 = 0; i0 < q_rows; i0 += kQueryBlock) {
-    const int rows = q_rows - i0 < kQueryBlock ? q_rows - i0 : kQueryBlock;
-    float qb[kQueryBlock][kMaxHeadDim];
-    for (int r = 0; r < kQueryBlock; ++r)
-      if (r < rows)
-        std::memcpy(qb[r], q + (i0 + r) * ld, sizeof(float) * static_cast<size_t>(head_dim));
-      else
-        std::memset(qb[r], 0, sizeof(float) * static_cast<size_t>(head_dim));
-    attention_scores(qb, head_dim, kt, len_pad, s);
-    for (int r = 0; r < kQueryBlock; ++r) {
-      float* sr = s + r * len_pad;
-      if (r >= rows) {  // unused rows of the block still feed the value loop: make them zero
-        for (int j = 0; j < len; ++j) sr[j] = 0.0f;
-        continue;
-      }
-#if defined(__wasm_simd128__)
-      simd128::softmax_row(sr, len, scale);
-#else
-      // Scale and row maximum (16 lanes, so it vectorizes; max is exact in any order).
-      f32x16 mx16 = {};
-      mx16 -= 3.4e38f;
-      int j = 0;
-      for (; j + 16 <= len; j += 16) {
-        const f32x16 v = load<f32x16>(sr + j) * scale;
-        store(sr + j, v);
-        mx16 = v > mx16 ? v : mx16;
-      }
-      for (int c = 0; j < len; ++j, ++c) {
-        sr[j] *= scale;
-        mx16[c] = sr[j] > mx16[c] ? sr[j] : mx16[c];
-      }
-      float mx = mx16[0];
-      for (int c = 1; c < 16; ++c) mx = mx16[c] > mx ? mx16[c] : mx;
-      for (j = 0; j < len; ++j) sr[j] = exp1(sr[j] - mx);
-      const float inv = 1.0f / sum8(sr, len);
-      for (j = 0; j < len; ++j) sr[j] *= inv;
-#endif
-    }
-    attention_values<HD>(s, len_pad, rows, len, v, ld, head_dim, ctx + i0 * ld_ctx, ld_ctx);
-  }
+INDORERANK_ALWAYS_INLINE f32x16 abs16(f32x16 v) {
+  return v < 0.0f ? -v : v;
 }
 
 }  // namespace
 
 INDORERANK_MULTIVERSION
-void attention_head(const float* q, const float* k, const float* v, size_t ld, int len, int q_rows, int head_dim,
-                    float* ctx, size_t ld_ctx, float* scratch) {
-  // K transposed to [head_dim][len_pad] (zero-padded) so scores run along keys.
-  const int len_pad = (len + kKeyBlock - 1) / kKeyBlock * kKeyBlock;
-  float* kt = scratch;
-  float* s = scratch + static_cast<size_t>(head_dim) * len_pad;  // [kQueryBlock][len_pad]
-  // Blocks of 4 keys x 4 dimensions, transposed in registers (a scalar copy
-  // stored every float len_pad apart: 10% of attention's time natively).
-  int j = 0;
-  if (head_dim % 4 == 0)
-    for (; j + 4 <= len; j += 4) {
-      const float* kj = k + j * ld;
-      for (int d = 0; d < head_dim; d += 4) {
-        const f32x4 r0 = load<f32x4>(kj + d), r1 = load<f32x4>(kj + ld + d), r2 = load<f32x4>(kj + 2 * ld + d),
-                    r3 = load<f32x4>(kj + 3 * ld + d);
-        const f32x4 t0 = __builtin_shufflevector(r0, r1, 0, 4, 1, 5), t1 = __builtin_shufflevector(r0, r1, 2, 6, 3, 7);
-        const f32x4 t2 = __builtin_shufflevector(r2, r3, 0, 4, 1, 5), t3 = __builtin_shufflevector(r2, r3, 2, 6, 3, 7);
-        float* out = kt + static_cast<size_t>(d) * len_pad + j;
-        store(out, __builtin_shufflevector(t0, t2, 0, 1, 4, 5));
-        store(out + len_pad, __builtin_shufflevector(t0, t2, 2, 3, 6, 7));
-        store(out + 2 * len_pad, __builtin_shufflevector(t1, t3, 0, 1, 4, 5));
-        store(out + 3 * len_pad, __builtin_shufflevector(t1, t3, 2, 3, 6, 7));
-      }
-    }
-  for (; j < len; ++j) {
-    const float* kj = k + j * ld;
-    for (int d = 0; d < head_dim; ++d) kt[static_cast<size_t>(d) * len_pad + j] = kj[d];
+float quantize_row_symmetric(const float* x, int n, int8_t* q) {
+  f32x16 m16 = {};
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const f32x16 a = abs16(load<f32x16>(x + i));
+    m16 = a > m16 ? a : m16;
   }
-  for (int d = 0; d < head_dim; ++d)
-    for (int j = len; j < len_pad; ++j) kt[static_cast<size_t>(d) * len_pad + j] = 0.0f;
-  // The real model's head size gets a version with a constant loop bound.
-  if (head_dim == 32)
-    attention_rows<32>(q, v, ld, len, q_rows, head_dim, ctx, ld_ctx, kt, s, len_pad);
-  else
-    attention_rows<0>(q, v, ld, len, q_rows, head_dim, ctx, ld_ctx, kt, s, len_pad);
+  float m = 0.0f;
+  for (; i < n; ++i) {
+    const float a = x[i] < 0.0f ? -x[i] : x[i];
+    m = a > m ? a : m;
+  }
+  const float m16_max = extreme16<true>(m16);
+  m = m16_max > m ? m16_max : m;
+  if (!(m > 0.0f) || !std::isfinite(m)) {
+    std::memset(q, 0, static_cast<size_t>(n));
+    return 0.0f;
+  }
+  const float inv = 127.0f / m;
+  i = 0;
+#if defined(__wasm_simd128__)
+  for (; i + 16 <= n; i += 16) simd128::quantize16_symmetric(x + i, nullptr, wasm_f32x4_splat(inv), q + i);
+#endif
+  for (; i + 16 <= n; i += 16) {
+    const i8x16 b = round_to_i8(load<f32x16>(x + i) * inv, 127.0f);
+    std::memcpy(q + i, &b, sizeof b);
+  }
+  for (; i < n; ++i) q[i] = static_cast<int8_t>(round_clamp(x[i] * inv, 127.0f));
+  return m / 127.0f;
+}
+
+INDORERANK_MULTIVERSION
+void max_abs_columns(const float* x, size_t ld, int rows, int cols, float* m) {
+  for (int r = 0; r < rows; ++r) {
+    const float* xr = x + static_cast<size_t>(r) * ld;
+    int c = 0;
+    for (; c + 16 <= cols; c += 16) {
+      const f32x16 a = abs16(load<f32x16>(xr + c)), b = load<f32x16>(m + c);
+      store(m + c, a > b ? a : b);
+    }
+    for (; c < cols; ++c) {
+      const float a = xr[c] < 0.0f ? -xr[c] : xr[c];
+      m[c] = a > m[c] ? a : m[c];
+    }
+  }
+}
+
+INDORERANK_MULTIVERSION
+void quantize_row_scaled(const float* x, const float* inv, int n, int8_t* q) {
+  int i = 0;
+#if defined(__wasm_simd128__)
+  for (; i + 16 <= n; i += 16) simd128::quantize16_symmetric(x + i, inv + i, wasm_f32x4_splat(0.0f), q + i);
+#endif
+  for (; i + 16 <= n; i += 16) {
+    const i8x16 b = round_to_i8(load<f32x16>(x + i) * load<f32x16>(inv + i), 127.0f);
+    std::memcpy(q + i, &b, sizeof b);
+  }
+  for (; i < n; ++i) q[i] = static_cast<int8_t>(round_clamp(x[i] * inv[i], 127.0f));
+}
+
+namespace {
+
+// 255 exp(x) for x <= 0, as the 8-bit softmax weights need it: a Taylor
+// polynomial of degree 5 on |r| <= ln 2 / 2 with 255 folded in, relative
+// error < 3e-6 (6e-4 of one step of u = round(255 exp(x)); degree 4, 4e-5,
+// moved the full fixture's Pearson from 0.99917 to 0.99897). Below -20 the
+// result (255 e^-20) rounds to 0 anyway.
+constexpr float kExpFloor = -20.0f;
+#if !defined(__wasm_simd128__)  // (ops_simd128.hpp has its own)
+constexpr float kLog2e = 1.44269504f, kLn2 = 0.693147182f;
+constexpr float kE5 = 255.0f / 120.0f, kE4 = 255.0f / 24.0f, kE3 = 255.0f / 6.0f, kE2 = 255.0f / 2.0f, kE1 = 255.0f;
+INDORERANK_ALWAYS_INLINE f32x16 exp255(f32x16 x_in) {
+  const f32x16 x = x_in < kExpFloor ? kExpFloor : x_in;
+  const f32x16 t = x * kLog2e + kRoundMagic;
+  const f32x16 r = x - (t - kRoundMagic) * kLn2;
+  f32x16 p = kE5 + f32x16{};
+  p = p * r + kE4;
+  p = p * r + kE3;
+  p = p * r + kE2;
+  p = p * r + kE1;
+  p = p * r + kE1;
+  int32_t magic_bits;
+  std::memcpy(&magic_bits, &kRoundMagic, 4);
+  i32x16 bits;
+  std::memcpy(&bits, &t, sizeof bits);
+  const i32x16 e = (bits - (magic_bits - 127)) << 23;
+  f32x16 scale;
+  std::memcpy(&scale, &e, sizeof scale);
+  return p * scale;
+}
+
+// softmax_row_u8 on 16 values: q = u - 128, sum16 += u.
+INDORERANK_ALWAYS_INLINE void softmax16_u8(const float* x, float mx, int8_t* q, i32x16* sum16) {
+  const i32x16 u = __builtin_convertvector((exp255(load<f32x16>(x) - mx) + kRoundMagic) - kRoundMagic, i32x16);
+  *sum16 += u;
+  const i8x16 b = __builtin_convertvector(u - 128, i8x16);
+  std::memcpy(q, &b, sizeof b);
+}
+#endif
+
+}  // namespace
+
+INDORERANK_MULTIVERSION
+int32_t softmax_row_u8(const float* s, int len, int8_t* p) {
+  int j = 0;
+  float mx = -3.4e38f;
+#if defined(__wasm_simd128__)
+  mx = simd128::max_row(s, len);
+  j = len;
+#else
+  f32x16 mx16 = {};
+  mx16 -= 3.4e38f;
+  for (; j + 16 <= len; j += 16) {
+    const f32x16 v = load<f32x16>(s + j);
+    mx16 = v > mx16 ? v : mx16;
+  }
+  const float mx16_max = extreme16<true>(mx16);
+  mx = mx16_max > mx ? mx16_max : mx;
+#endif
+  for (; j < len; ++j) mx = s[j] > mx ? s[j] : mx;
+  // u = round(255 exp(s - mx)) in [0, 255] (the maximum gives 255 exactly),
+  // 16 at a time; the last len % 16 in a padded copy (the padding's exp255
+  // rounds to 0 and is not stored).
+  int32_t sum = 0;
+#if defined(__wasm_simd128__)
+  const auto sixteen = [mx, &sum](const float* x, int8_t* q) { sum += simd128::softmax16_u8(x, 16, mx, q); };
+#else
+  i32x16 sum16 = {};
+  const auto sixteen = [mx, &sum16](const float* x, int8_t* q) { softmax16_u8(x, mx, q, &sum16); };
+#endif
+  for (j = 0; j + 16 <= len; j += 16) sixteen(s + j, p + j);
+  if (j < len) {
+    float x[16];
+    int8_t q[16];
+    for (int c = 0; c < 16; ++c) x[c] = j + c < len ? s[j + c] : mx + 2.0f * kExpFloor;
+    sixteen(x, q);
+    std::memcpy(p + j, q, static_cast<size_t>(len - j));
+  }
+#if !defined(__wasm_simd128__)
+  for (int c = 0; c < 16; ++c) sum += sum16[c];
+#endif
+  return sum;
 }
 
 float tanh(float x) {

@@ -32,16 +32,21 @@ void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int
 void dequantize_row(const int32_t* c, float a_scale, int32_t zero, const int32_t* w_col_sum, const float* w_scale,
                     const float* bias, int n, float* y);
 
+/// Symmetric int8 of one row: q = round(x * 127 / max|x|), n bytes; returns
+/// the scale max|x| / 127 (0, with q all 0, for a zero or non-finite row).
+float quantize_row_symmetric(const float* x, int n, int8_t* q);
+/// m[c] = max(m[c], |x[r][c]|) over `rows` rows of `cols` floats, ld apart.
+void max_abs_columns(const float* x, size_t ld, int rows, int cols, float* m);
+/// q[c] = round(x[c] * inv[c]), clamped to [-127, 127] (the columns' own
+/// symmetric scales, from max_abs_columns).
+void quantize_row_scaled(const float* x, const float* inv, int n, int8_t* q);
+/// Softmax of one row of scores as 8-bit weights: u[j] = round(255 *
+/// exp(s[j] - max s)) in [0, 255] (exp by a polynomial of relative error
+/// < 3e-6), written as u - 128 (quantize_row's form with zero -128) into len
+/// bytes of p; returns sum u (the weights are u / sum u).
+int32_t softmax_row_u8(const float* s, int len, int8_t* p);
+
 /// sum a[i] * b[i] in a fixed order (8 partial sums).
 float dot(const float* a, const float* b, int n);
-
-/// Softmax attention of one head of one sequence.
-/// q, k, v: rows of that sequence with `ld` floats between rows; head_dim
-/// columns each. Computes the context for query rows [0, q_rows) into
-/// ctx (ld_ctx apart). `scratch` holds attention_scratch_floats(len, head_dim).
-/// head_dim <= 256.
-int attention_scratch_floats(int len, int head_dim);
-void attention_head(const float* q, const float* k, const float* v, size_t ld, int len, int q_rows, int head_dim,
-                    float* ctx, size_t ld_ctx, float* scratch);
 
 }  // namespace indorerank::ops

@@ -23,21 +23,70 @@ struct alignas(16) Splat {
   float v[4];
 };
 enum Const : int {
-  kMinusE87, kE88, kLog2E, kMagicC, kLn2Hi, kLn2Lo, kP6, kP5, kP4, kP3, kHalf, kOne,
-  kRsqrt2, kErfP, kErfA5, kErfA4, kErfA3, kErfA2, kErfA1, kZero, kConstCount
+  kMinusE87,
+  kE88,
+  kLog2E,
+  kMagicC,
+  kLn2Hi,
+  kLn2Lo,
+  kP6,
+  kP5,
+  kP4,
+  kP3,
+  kHalf,
+  kOne,
+  kRsqrt2,
+  kErfP,
+  kErfA5,
+  kErfA4,
+  kErfA3,
+  kErfA2,
+  kErfA1,
+  kZero,
+  kExpFloor,
+  kLn2,
+  kE5,
+  kE4,
+  kE3,
+  kE2,
+  kE1,
+  kConstCount
 };
 #define INDORERANK_SPLAT(x) {{x, x, x, x}}
 inline Splat kConsts[kConstCount] = {
-    INDORERANK_SPLAT(-87.0f),         INDORERANK_SPLAT(88.0f),         INDORERANK_SPLAT(1.44269504f),
-    INDORERANK_SPLAT(kMagic),         INDORERANK_SPLAT(0.693145752f),  INDORERANK_SPLAT(1.42860677e-6f),
-    INDORERANK_SPLAT(1.0f / 720.0f),  INDORERANK_SPLAT(1.0f / 120.0f), INDORERANK_SPLAT(1.0f / 24.0f),
-    INDORERANK_SPLAT(1.0f / 6.0f),    INDORERANK_SPLAT(0.5f),          INDORERANK_SPLAT(1.0f),
-    INDORERANK_SPLAT(0.707106781f),   INDORERANK_SPLAT(0.3275911f),    INDORERANK_SPLAT(1.061405429f),
-    INDORERANK_SPLAT(1.453152027f),   INDORERANK_SPLAT(1.421413741f),  INDORERANK_SPLAT(0.284496736f),
-    INDORERANK_SPLAT(0.254829592f),   INDORERANK_SPLAT(0.0f),
+    INDORERANK_SPLAT(-87.0f),
+    INDORERANK_SPLAT(88.0f),
+    INDORERANK_SPLAT(1.44269504f),
+    INDORERANK_SPLAT(kMagic),
+    INDORERANK_SPLAT(0.693145752f),
+    INDORERANK_SPLAT(1.42860677e-6f),
+    INDORERANK_SPLAT(1.0f / 720.0f),
+    INDORERANK_SPLAT(1.0f / 120.0f),
+    INDORERANK_SPLAT(1.0f / 24.0f),
+    INDORERANK_SPLAT(1.0f / 6.0f),
+    INDORERANK_SPLAT(0.5f),
+    INDORERANK_SPLAT(1.0f),
+    INDORERANK_SPLAT(0.707106781f),
+    INDORERANK_SPLAT(0.3275911f),
+    INDORERANK_SPLAT(1.061405429f),
+    INDORERANK_SPLAT(1.453152027f),
+    INDORERANK_SPLAT(1.421413741f),
+    INDORERANK_SPLAT(0.284496736f),
+    INDORERANK_SPLAT(0.254829592f),
+    INDORERANK_SPLAT(0.0f),
+    // exp255 (softmax_row_u8)
+    INDORERANK_SPLAT(-20.0f),
+    INDORERANK_SPLAT(0.693147182f),
+    INDORERANK_SPLAT(255.0f / 120.0f),
+    INDORERANK_SPLAT(255.0f / 24.0f),
+    INDORERANK_SPLAT(255.0f / 6.0f),
+    INDORERANK_SPLAT(255.0f / 2.0f),
+    INDORERANK_SPLAT(255.0f),
 };
 #undef INDORERANK_SPLAT
 alignas(16) inline int32_t kExpBias[4] = {127, 127, 127, 127};
+// bits(magic) - 127: (bits(t) - this) << 23 is 2^(t - magic) (exp255).
+alignas(16) inline int32_t kMagicBitsLess127[4] = {0x4b3fff81, 0x4b3fff81, 0x4b3fff81, 0x4b3fff81};
 inline v128_t c(Const i) { return wasm_v128_load(kConsts[i].v); }
 
 // exp1() of ops.cpp on four lanes.
@@ -63,64 +112,6 @@ inline v128_t exp4(v128_t x_in) {
   return wasm_v128_andnot(y, wasm_f32x4_lt(x_in, c(kMinusE87)));  // 0 below -87
 }
 
-// One row of attention_rows()'s softmax in ops.cpp, in place: s *= scale,
-// then exp(s - max), divided by their sum8() sum. The same operations in the
-// same order, fused into two passes: pmax(m, v) is `v > m ? v : m` (max is
-// exact in any order, and a zero's sign cannot change exp's result), and the
-// exponentials are summed into the lanes sum8 would put them in, j mod 8.
-inline void softmax_row(float* s, int len, float scale) {
-  const v128_t sc = wasm_f32x4_splat(scale);
-  v128_t mx4 = wasm_f32x4_splat(-3.4e38f);
-  int j = 0;
-  for (; j + 4 <= len; j += 4) {
-    const v128_t v = wasm_f32x4_mul(wasm_v128_load(s + j), sc);
-    wasm_v128_store(s + j, v);
-    mx4 = wasm_f32x4_pmax(mx4, v);
-  }
-  float mx = -3.4e38f;
-  for (; j < len; ++j) {
-    s[j] *= scale;
-    mx = s[j] > mx ? s[j] : mx;
-  }
-  for (int l = 0; l < 4; ++l) {
-    const float m = wasm_f32x4_extract_lane(mx4, 0);
-    mx = m > mx ? m : mx;
-    mx4 = wasm_i32x4_shuffle(mx4, mx4, 1, 2, 3, 0);
-  }
-  const v128_t m4 = wasm_f32x4_splat(mx);
-  v128_t lo = wasm_f32x4_splat(0.0f), hi = lo;  // sum8's lanes 0-3 and 4-7
-  j = 0;
-  for (; j + 8 <= len; j += 8) {
-    const v128_t e0 = exp4(wasm_f32x4_sub(wasm_v128_load(s + j), m4));
-    const v128_t e1 = exp4(wasm_f32x4_sub(wasm_v128_load(s + j + 4), m4));
-    wasm_v128_store(s + j, e0);
-    wasm_v128_store(s + j + 4, e1);
-    lo = wasm_f32x4_add(lo, e0);
-    hi = wasm_f32x4_add(hi, e1);
-  }
-  // The last len mod 8 values: whole lanes of lo first, then one by one.
-  alignas(16) float acc[8];
-  if (j + 4 <= len) {
-    const v128_t e0 = exp4(wasm_f32x4_sub(wasm_v128_load(s + j), m4));
-    wasm_v128_store(s + j, e0);
-    lo = wasm_f32x4_add(lo, e0);
-    j += 4;
-  }
-  wasm_v128_store(acc, lo);
-  wasm_v128_store(acc + 4, hi);
-  for (int lane = j % 8; j < len; ++j, ++lane) {
-    alignas(16) float e[4];
-    wasm_v128_store(e, exp4(wasm_f32x4_splat(s[j] - mx)));
-    s[j] = e[0];
-    acc[lane] += e[0];
-  }
-  const float inv = 1.0f / (((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])));
-  const v128_t inv4 = wasm_f32x4_splat(inv);
-  j = 0;
-  for (; j + 4 <= len; j += 4) wasm_v128_store(s + j, wasm_f32x4_mul(wasm_v128_load(s + j), inv4));
-  for (; j < len; ++j) s[j] *= inv;
-}
-
 // One lane group of gelu_inplace() of ops.cpp.
 inline v128_t gelu4(v128_t v) {
   const v128_t one = c(kOne);
@@ -137,9 +128,17 @@ inline v128_t gelu4(v128_t v) {
   return wasm_f32x4_mul(wasm_f32x4_mul(c(kHalf), v), wasm_f32x4_add(one, erf));
 }
 
+// Four vectors of floats that each hold an integer in [-128, 127] plus the
+// magic constant (two's complement in the low byte of the bits), stored as 16
+// int8 values.
+inline void store_low_bytes16(const v128_t b[4], int8_t* q) {
+  const v128_t lo = wasm_i8x16_shuffle(b[0], b[1], 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
+  const v128_t hi = wasm_i8x16_shuffle(b[2], b[3], 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
+  wasm_v128_store(q, wasm_i64x2_shuffle(lo, hi, 0, 2));
+}
+
 // The quantization loop of quantize_row() on 16 values: q = clamp(round(x *
-// inv) + z) as int8. The clamped value is an integer in [-128, 127], so adding
-// the magic constant puts it, two's complement, in the low byte of the bits.
+// inv) + z) as int8.
 inline void quantize16(const float* x, v128_t inv, v128_t z, int8_t* q) {
   const v128_t magic = wasm_f32x4_splat(kMagic);
   v128_t b[4];
@@ -150,9 +149,69 @@ inline void quantize16(const float* x, v128_t inv, v128_t z, int8_t* q) {
     r = wasm_f32x4_pmin(r, wasm_f32x4_splat(127.0f));
     b[i] = wasm_f32x4_add(r, magic);
   }
-  const v128_t lo = wasm_i8x16_shuffle(b[0], b[1], 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
-  const v128_t hi = wasm_i8x16_shuffle(b[2], b[3], 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
-  wasm_v128_store(q, wasm_i64x2_shuffle(lo, hi, 0, 2));
+  store_low_bytes16(b, q);
+}
+
+// The symmetric form (quantize_row_symmetric, quantize_row_scaled): q =
+// clamp(round(x * inv), -127, 127), inv per lane (16 values at `inv`) or one
+// for all (`inv` null, `inv1`).
+inline void quantize16_symmetric(const float* x, const float* inv, v128_t inv1, int8_t* q) {
+  const v128_t magic = wasm_f32x4_splat(kMagic);
+  v128_t b[4];
+  for (int i = 0; i < 4; ++i) {
+    const v128_t s = inv ? wasm_v128_load(inv + 4 * i) : inv1;
+    v128_t r = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(x + 4 * i), s), magic), magic);
+    r = wasm_f32x4_pmin(r, wasm_f32x4_splat(127.0f));   // r > 127 ? 127 : r
+    r = wasm_f32x4_pmax(r, wasm_f32x4_splat(-127.0f));  // r < -127 ? -127 : r
+    b[i] = wasm_f32x4_add(r, magic);
+  }
+  store_low_bytes16(b, q);
+}
+
+// The maximum of a row (max is exact in any order): pmax(m, v) is
+// `v > m ? v : m`.
+inline float max_row(const float* s, int len) {
+  v128_t mx4 = wasm_f32x4_splat(-3.4e38f);
+  int j = 0;
+  for (; j + 4 <= len; j += 4) mx4 = wasm_f32x4_pmax(mx4, wasm_v128_load(s + j));
+  float mx = -3.4e38f;
+  for (; j < len; ++j) mx = s[j] > mx ? s[j] : mx;
+  for (int l = 0; l < 4; ++l) {
+    const float m = wasm_f32x4_extract_lane(mx4, 0);
+    mx = m > mx ? m : mx;
+    mx4 = wasm_i32x4_shuffle(mx4, mx4, 1, 2, 3, 0);
+  }
+  return mx;
+}
+
+// softmax_row_u8() of ops.cpp on the first n16 (a multiple of 16) values:
+// exp255(s - mx) + magic holds u in its low bits, so subtracting magic (the
+// scalar code's rounding) gives u, and u - 128 as a byte is the low byte with
+// its top bit flipped. Returns sum u.
+inline int32_t softmax16_u8(const float* s, int n16, float mx, int8_t* p) {
+  const v128_t magic = c(kMagicC), m4 = wasm_f32x4_splat(mx), flip = wasm_i8x16_splat(static_cast<int8_t>(0x80));
+  v128_t sum4 = wasm_i32x4_splat(0);
+  for (int j = 0; j < n16; j += 16) {
+    v128_t b[4];
+    for (int i = 0; i < 4; ++i) {
+      const v128_t x = wasm_f32x4_pmax(wasm_f32x4_sub(wasm_v128_load(s + j + 4 * i), m4), c(kExpFloor));
+      const v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, c(kLog2E)), magic);
+      const v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(wasm_f32x4_sub(t, magic), c(kLn2)));
+      v128_t q = c(kE5);
+      q = wasm_f32x4_add(wasm_f32x4_mul(q, r), c(kE4));
+      q = wasm_f32x4_add(wasm_f32x4_mul(q, r), c(kE3));
+      q = wasm_f32x4_add(wasm_f32x4_mul(q, r), c(kE2));
+      q = wasm_f32x4_add(wasm_f32x4_mul(q, r), c(kE1));
+      q = wasm_f32x4_add(wasm_f32x4_mul(q, r), c(kE1));
+      const v128_t scale = wasm_i32x4_shl(wasm_i32x4_sub(t, wasm_v128_load(kMagicBitsLess127)), 23);
+      b[i] = wasm_f32x4_add(wasm_f32x4_mul(q, scale), magic);
+      sum4 = wasm_i32x4_add(sum4, wasm_i32x4_sub(b[i], magic));
+    }
+    store_low_bytes16(b, p + j);
+    wasm_v128_store(p + j, wasm_v128_xor(wasm_v128_load(p + j), flip));
+  }
+  return wasm_i32x4_extract_lane(sum4, 0) + wasm_i32x4_extract_lane(sum4, 1) + wasm_i32x4_extract_lane(sum4, 2) +
+         wasm_i32x4_extract_lane(sum4, 3);
 }
 
 }  // namespace indorerank::ops::simd128
