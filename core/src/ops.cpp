@@ -177,10 +177,14 @@ void layer_norm(const float* x, const float* residual, const float* gamma, const
 
 INDORERANK_MULTIVERSION
 void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int32_t* zero) {
+  float lo, hi;
+  int i = 0;
+#if defined(__wasm_simd128__)
+  simd128::range(x, k, &lo, &hi);
+#else
   // Range in 16 independent lanes (min/max are exact in any order); the
   // selects are the scalar ones lane by lane, so NaNs behave the same.
   f32x16 lo16 = {}, hi16 = {};
-  int i = 0;
   for (; i + 16 <= k; i += 16) {
     const f32x16 v = load<f32x16>(x + i);
     lo16 = v < lo16 ? v : lo16;
@@ -191,7 +195,9 @@ void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int
     hi16[j] = x[i] > hi16[j] ? x[i] : hi16[j];
   }
   // (Each lane started at 0, so the extremes include 0.)
-  const float lo = extreme16<false>(lo16), hi = extreme16<true>(hi16);
+  lo = extreme16<false>(lo16);
+  hi = extreme16<true>(hi16);
+#endif
   const float range = hi - lo;
   if (!(range > 0.0f) || !std::isfinite(range)) {
     std::memset(q, 0, static_cast<size_t>(k_pad));
@@ -254,6 +260,10 @@ INDORERANK_ALWAYS_INLINE f32x16 abs16(f32x16 v) {
 
 INDORERANK_MULTIVERSION
 float quantize_row_symmetric(const float* x, int n, int8_t* q) {
+#if defined(__wasm_simd128__)
+  const float m = simd128::max_abs(x, n);
+  int i;
+#else
   f32x16 m16 = {};
   int i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -267,6 +277,7 @@ float quantize_row_symmetric(const float* x, int n, int8_t* q) {
   }
   const float m16_max = extreme16<true>(m16);
   m = m16_max > m ? m16_max : m;
+#endif
   if (!(m > 0.0f) || !std::isfinite(m)) {
     std::memset(q, 0, static_cast<size_t>(n));
     return 0.0f;

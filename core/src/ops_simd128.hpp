@@ -168,6 +168,45 @@ inline void quantize16_symmetric(const float* x, const float* inv, v128_t inv1, 
   store_low_bytes16(b, q);
 }
 
+// The smallest and largest of 0 and x[0..n) (quantize_row's range): pmin(m,
+// v) is `v < m ? v : m` and pmax(m, v) `v > m ? v : m`, the scalar selects,
+// and min and max are exact in any order.
+inline void range(const float* x, int n, float* lo, float* hi) {
+  v128_t lo4 = wasm_f32x4_splat(0.0f), hi4 = lo4;
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t v = wasm_v128_load(x + i);
+    lo4 = wasm_f32x4_pmin(lo4, v);
+    hi4 = wasm_f32x4_pmax(hi4, v);
+  }
+  lo4 = wasm_f32x4_pmin(lo4, wasm_i32x4_shuffle(lo4, lo4, 2, 3, 0, 1));
+  lo4 = wasm_f32x4_pmin(lo4, wasm_i32x4_shuffle(lo4, lo4, 1, 0, 3, 2));
+  hi4 = wasm_f32x4_pmax(hi4, wasm_i32x4_shuffle(hi4, hi4, 2, 3, 0, 1));
+  hi4 = wasm_f32x4_pmax(hi4, wasm_i32x4_shuffle(hi4, hi4, 1, 0, 3, 2));
+  float l = wasm_f32x4_extract_lane(lo4, 0), h = wasm_f32x4_extract_lane(hi4, 0);
+  for (; i < n; ++i) {
+    l = x[i] < l ? x[i] : l;
+    h = x[i] > h ? x[i] : h;
+  }
+  *lo = l;
+  *hi = h;
+}
+
+// The largest |x| of x[0..n) and 0 (quantize_row_symmetric's maximum).
+inline float max_abs(const float* x, int n) {
+  v128_t m4 = wasm_f32x4_splat(0.0f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) m4 = wasm_f32x4_pmax(m4, wasm_f32x4_abs(wasm_v128_load(x + i)));
+  m4 = wasm_f32x4_pmax(m4, wasm_i32x4_shuffle(m4, m4, 2, 3, 0, 1));
+  m4 = wasm_f32x4_pmax(m4, wasm_i32x4_shuffle(m4, m4, 1, 0, 3, 2));
+  float m = wasm_f32x4_extract_lane(m4, 0);
+  for (; i < n; ++i) {
+    const float a = x[i] < 0.0f ? -x[i] : x[i];
+    m = a > m ? a : m;
+  }
+  return m;
+}
+
 // The maximum of a row (max is exact in any order): pmax(m, v) is
 // `v > m ? v : m`.
 inline float max_row(const float* s, int len) {
