@@ -68,7 +68,7 @@ INDORERANK_ALWAYS_INLINE void store(float* p, V v) {
   std::memcpy(p, &v, sizeof v);
 }
 
-// The largest (`max`) or smallest lane of 16 that hold no NaN, in a tree
+// The largest (`max`) or smallest of 16 lanes that hold no NaN, in a tree
 // of selects: exact, as in any order, and short.
 typedef float f32x4 __attribute__((vector_size(16)));
 typedef float f32x2 __attribute__((vector_size(8)));

@@ -22,67 +22,27 @@ constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23, as kRoundMagic in ops.cpp
 struct alignas(16) Splat {
   float v[4];
 };
+// clang-format off
 enum Const : int {
-  kMinusE87,
-  kE88,
-  kLog2E,
-  kMagicC,
-  kLn2Hi,
-  kLn2Lo,
-  kP6,
-  kP5,
-  kP4,
-  kP3,
-  kHalf,
-  kOne,
-  kRsqrt2,
-  kErfP,
-  kErfA5,
-  kErfA4,
-  kErfA3,
-  kErfA2,
-  kErfA1,
-  kZero,
-  kExpFloor,
-  kLn2,
-  kE5,
-  kE4,
-  kE3,
-  kE2,
-  kE1,
-  kConstCount
+  kMinusE87, kE88, kLog2E, kMagicC, kLn2Hi, kLn2Lo, kP6, kP5, kP4, kP3, kHalf, kOne,
+  kRsqrt2, kErfP, kErfA5, kErfA4, kErfA3, kErfA2, kErfA1, kZero,
+  kExpFloor, kLn2, kE5, kE4, kE3, kE2, kE1, kConstCount
 };
 #define INDORERANK_SPLAT(x) {{x, x, x, x}}
 inline Splat kConsts[kConstCount] = {
-    INDORERANK_SPLAT(-87.0f),
-    INDORERANK_SPLAT(88.0f),
-    INDORERANK_SPLAT(1.44269504f),
-    INDORERANK_SPLAT(kMagic),
-    INDORERANK_SPLAT(0.693145752f),
-    INDORERANK_SPLAT(1.42860677e-6f),
-    INDORERANK_SPLAT(1.0f / 720.0f),
-    INDORERANK_SPLAT(1.0f / 120.0f),
-    INDORERANK_SPLAT(1.0f / 24.0f),
-    INDORERANK_SPLAT(1.0f / 6.0f),
-    INDORERANK_SPLAT(0.5f),
-    INDORERANK_SPLAT(1.0f),
-    INDORERANK_SPLAT(0.707106781f),
-    INDORERANK_SPLAT(0.3275911f),
-    INDORERANK_SPLAT(1.061405429f),
-    INDORERANK_SPLAT(1.453152027f),
-    INDORERANK_SPLAT(1.421413741f),
-    INDORERANK_SPLAT(0.284496736f),
-    INDORERANK_SPLAT(0.254829592f),
-    INDORERANK_SPLAT(0.0f),
-    // exp255 (softmax_row_u8)
-    INDORERANK_SPLAT(-20.0f),
-    INDORERANK_SPLAT(0.693147182f),
-    INDORERANK_SPLAT(255.0f / 120.0f),
-    INDORERANK_SPLAT(255.0f / 24.0f),
-    INDORERANK_SPLAT(255.0f / 6.0f),
-    INDORERANK_SPLAT(255.0f / 2.0f),
+    INDORERANK_SPLAT(-87.0f),         INDORERANK_SPLAT(88.0f),         INDORERANK_SPLAT(1.44269504f),
+    INDORERANK_SPLAT(kMagic),         INDORERANK_SPLAT(0.693145752f),  INDORERANK_SPLAT(1.42860677e-6f),
+    INDORERANK_SPLAT(1.0f / 720.0f),  INDORERANK_SPLAT(1.0f / 120.0f), INDORERANK_SPLAT(1.0f / 24.0f),
+    INDORERANK_SPLAT(1.0f / 6.0f),    INDORERANK_SPLAT(0.5f),          INDORERANK_SPLAT(1.0f),
+    INDORERANK_SPLAT(0.707106781f),   INDORERANK_SPLAT(0.3275911f),    INDORERANK_SPLAT(1.061405429f),
+    INDORERANK_SPLAT(1.453152027f),   INDORERANK_SPLAT(1.421413741f),  INDORERANK_SPLAT(0.284496736f),
+    INDORERANK_SPLAT(0.254829592f),   INDORERANK_SPLAT(0.0f),
+    // exp255 of softmax_row_u8: the floor, ln 2, then 255 / k! for k = 5..1 (and 0)
+    INDORERANK_SPLAT(-20.0f),         INDORERANK_SPLAT(0.693147182f),  INDORERANK_SPLAT(255.0f / 120.0f),
+    INDORERANK_SPLAT(255.0f / 24.0f), INDORERANK_SPLAT(255.0f / 6.0f), INDORERANK_SPLAT(255.0f / 2.0f),
     INDORERANK_SPLAT(255.0f),
 };
+// clang-format on
 #undef INDORERANK_SPLAT
 alignas(16) inline int32_t kExpBias[4] = {127, 127, 127, 127};
 // bits(magic) - 127: (bits(t) - this) << 23 is 2^(t - magic) (exp255).
