@@ -74,21 +74,20 @@ int main(int argc, char** argv) {
   rows.push_back({"layer_norm (2 x T x 384)", kLayers * ms_per_call([&] {
                     for (int r = 0; r < 2 * kT; ++r) ops::layer_norm(x.data() + (r % kT) * kH, y.data() + (r % kT) * kH, gamma.data(), beta.data(), 1e-5f, kH, y.data() + (r % kT) * kH);
                   })});
+  const auto attention_all_heads = [&] {
+    for (int h = 0; h < kHeads; ++h)
+      attention::head(kernel, qkv.data() + h * kHeadDim, qkv.data() + kH + h * kHeadDim,
+                      qkv.data() + 2 * kH + h * kHeadDim, 3 * kH, kT, kT, kHeadDim, ctx.data() + h * kHeadDim, kH,
+                      scratch);
+  };
+  const auto softmax_all_heads = [&] {
+    for (int h = 0; h < kHeads; ++h)
+      for (int r = 0; r < kT; ++r) ops::softmax_row_u8(&scores[r * kT], kT, &q[r * kT]);
+  };
   const std::string attention_name = std::string("attention (12 heads, T keys; ") + kernel.name + ")";
-  rows.push_back({attention_name.c_str(), kLayers * ms_per_call([&] {
-                                            for (int h = 0; h < kHeads; ++h)
-                                              attention::head(kernel, qkv.data() + h * kHeadDim,
-                                                              qkv.data() + kH + h * kHeadDim,
-                                                              qkv.data() + 2 * kH + h * kHeadDim, 3 * kH, kT, kT,
-                                                              kHeadDim, ctx.data() + h * kHeadDim, kH, scratch);
-                                          })});
+  rows.push_back({attention_name.c_str(), kLayers * ms_per_call(attention_all_heads)});
   // The part of attention that is not a GEMM.
-  rows.push_back({"  of which softmax_row_u8 (12 heads x T rows of T)", kLayers * ms_per_call([&] {
-                                                                          for (int h = 0; h < kHeads; ++h)
-                                                                            for (int r = 0; r < kT; ++r)
-                                                                              ops::softmax_row_u8(&scores[r * kT], kT,
-                                                                                                  &q[r * kT]);
-                                                                        })});
+  rows.push_back({"  of which softmax_row_u8 (12 heads x T rows of T)", kLayers * ms_per_call(softmax_all_heads)});
   double total = 0;
   for (const auto& r : rows) total += r.name[0] == ' ' ? 0.0 : r.ms;
   std::printf("| op, per pair of %d tokens | ms |\n| --- | --- |\n", kT);

@@ -49,6 +49,15 @@ alignas(16) inline int32_t kExpBias[4] = {127, 127, 127, 127};
 alignas(16) inline int32_t kMagicBitsLess127[4] = {0x4b3fff81, 0x4b3fff81, 0x4b3fff81, 0x4b3fff81};
 inline v128_t c(Const i) { return wasm_v128_load(kConsts[i].v); }
 
+// Horner's rule with the constants in order, highest degree first:
+// p = c0, then p = p * r + c for each next c.
+template <Const first, Const... rest>
+inline v128_t horner(v128_t r) {
+  v128_t p = c(first);
+  ((p = wasm_f32x4_add(wasm_f32x4_mul(p, r), c(rest))), ...);
+  return p;
+}
+
 // exp1() of ops.cpp on four lanes.
 inline v128_t exp4(v128_t x_in) {
   const v128_t magic = c(kMagicC);
@@ -59,13 +68,7 @@ inline v128_t exp4(v128_t x_in) {
   const v128_t n = wasm_f32x4_sub(t, magic);
   const v128_t r = wasm_f32x4_sub(wasm_f32x4_sub(x, wasm_f32x4_mul(n, c(kLn2Hi))),
                                   wasm_f32x4_mul(n, c(kLn2Lo)));
-  v128_t p = c(kP6);
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), c(kP5));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), c(kP4));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), c(kP3));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), c(kHalf));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), c(kOne));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, r), c(kOne));
+  const v128_t p = horner<kP6, kP5, kP4, kP3, kHalf, kOne, kOne>(r);
   // 2^n from t's mantissa: (bits(t) - bits(magic) + 127) << 23.
   const v128_t e = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_sub(t, magic), wasm_v128_load(kExpBias)), 23);
   const v128_t y = wasm_f32x4_mul(p, e);
@@ -196,12 +199,7 @@ inline int32_t softmax16_u8(const float* s, int n16, float mx, int8_t* p) {
       const v128_t x = wasm_f32x4_pmax(wasm_f32x4_sub(wasm_v128_load(s + j + 4 * i), m4), c(kExpFloor));
       const v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, c(kLog2E)), magic);
       const v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(wasm_f32x4_sub(t, magic), c(kLn2)));
-      v128_t q = c(kE5);
-      q = wasm_f32x4_add(wasm_f32x4_mul(q, r), c(kE4));
-      q = wasm_f32x4_add(wasm_f32x4_mul(q, r), c(kE3));
-      q = wasm_f32x4_add(wasm_f32x4_mul(q, r), c(kE2));
-      q = wasm_f32x4_add(wasm_f32x4_mul(q, r), c(kE1));
-      q = wasm_f32x4_add(wasm_f32x4_mul(q, r), c(kE1));
+      const v128_t q = horner<kE5, kE4, kE3, kE2, kE1, kE1>(r);
       const v128_t scale = wasm_i32x4_shl(wasm_i32x4_sub(t, wasm_v128_load(kMagicBitsLess127)), 23);
       b[i] = wasm_f32x4_add(wasm_f32x4_mul(q, scale), magic);
       sum4 = wasm_i32x4_add(sum4, wasm_i32x4_sub(b[i], magic));
