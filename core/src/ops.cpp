@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "gelu_poly.hpp"
 #include "ops_simd128.hpp"
 
 // Hot loops get AVX2 and AVX-512 clones picked at load time; the math is the
@@ -126,27 +127,18 @@ INDORERANK_MULTIVERSION
 void gelu_inplace(float* x, size_t n) {
   size_t i = 0;
 #if defined(__wasm_simd128__)
-  for (; i + 8 <= n; i += 8) {
-    const v128_t a = simd128::gelu4(wasm_v128_load(x + i)), b = simd128::gelu4(wasm_v128_load(x + i + 4));
-    wasm_v128_store(x + i, a);
-    wasm_v128_store(x + i + 4, b);
-  }
-  for (; i + 4 <= n; i += 4) wasm_v128_store(x + i, simd128::gelu4(wasm_v128_load(x + i)));
+  for (; i + 16 <= n; i += 16) simd128::gelu<4>(x + i);
+  for (; i + 4 <= n; i += 4) simd128::gelu<1>(x + i);
 #endif
-  // erf by Abramowitz & Stegun 7.1.26 on |z|, sign restored afterwards.
+  // max(x, 0) + g(|x|) by the polynomial of gelu_poly.hpp.
   for (; i < n; ++i) {
     const float v = x[i];
-    const float z = std::fabs(v) * 0.707106781f;
-    const float t = 1.0f / (1.0f + 0.3275911f * z);
-    float p = 1.061405429f;
-    p = p * t - 1.453152027f;
-    p = p * t + 1.421413741f;
-    p = p * t - 0.284496736f;
-    p = p * t + 0.254829592f;
-    p = p * t;
-    const float erf_abs = 1.0f - p * exp1(-(z * z));
-    const float erf = v < 0 ? -erf_abs : erf_abs;
-    x[i] = 0.5f * v * (1.0f + erf);
+    float a = std::fabs(v);
+    a = a > gelu_poly::kClamp ? gelu_poly::kClamp : a;
+    const float u = a * gelu_poly::kScale + -1.0f;
+    float p = gelu_poly::kCoef[0];
+    for (int k = 1; k < gelu_poly::kTerms; ++k) p = p * u + gelu_poly::kCoef[k];
+    x[i] = (v > 0.0f ? v : 0.0f) + p;
   }
 }
 

@@ -9,14 +9,19 @@
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
+#include <utility>
+
+#include "gelu_poly.hpp"
 
 namespace indorerank::ops::simd128 {
 
 constexpr float kMagic = 12582912.0f;  // 1.5 * 2^23, as kRoundMagic in ops.cpp
 
-// The constants of exp4 and gelu4, splatted, in linear memory. V8 builds each
-// v128.const from immediates in three instructions (about 60 per gelu4); a
+// The constants of exp4 and gelu, splatted, in linear memory. V8 builds each
+// v128.const from immediates in three instructions (dozens per call); a
 // load is one. Not const, so clang keeps the loads instead of folding them
 // back into v128.const.
 struct alignas(16) Splat {
@@ -25,7 +30,7 @@ struct alignas(16) Splat {
 // clang-format off
 enum Const : int {
   kMinusE87, kE88, kLog2E, kMagicC, kLn2Hi, kLn2Lo, kP6, kP5, kP4, kP3, kHalf, kOne,
-  kRsqrt2, kErfP, kErfA5, kErfA4, kErfA3, kErfA2, kErfA1, kZero,
+  kGeluClamp, kGeluScale, kMinusOne, kZero,
   kExpFloor, kLn2, kE5, kE4, kE3, kE2, kE1, kConstCount
 };
 #define INDORERANK_SPLAT(x) {{x, x, x, x}}
@@ -34,9 +39,8 @@ inline Splat kConsts[kConstCount] = {
     INDORERANK_SPLAT(kMagic),         INDORERANK_SPLAT(0.693145752f),  INDORERANK_SPLAT(1.42860677e-6f),
     INDORERANK_SPLAT(1.0f / 720.0f),  INDORERANK_SPLAT(1.0f / 120.0f), INDORERANK_SPLAT(1.0f / 24.0f),
     INDORERANK_SPLAT(1.0f / 6.0f),    INDORERANK_SPLAT(0.5f),          INDORERANK_SPLAT(1.0f),
-    INDORERANK_SPLAT(0.707106781f),   INDORERANK_SPLAT(0.3275911f),    INDORERANK_SPLAT(1.061405429f),
-    INDORERANK_SPLAT(1.453152027f),   INDORERANK_SPLAT(1.421413741f),  INDORERANK_SPLAT(0.284496736f),
-    INDORERANK_SPLAT(0.254829592f),   INDORERANK_SPLAT(0.0f),
+    INDORERANK_SPLAT(gelu_poly::kClamp), INDORERANK_SPLAT(gelu_poly::kScale), INDORERANK_SPLAT(-1.0f),
+    INDORERANK_SPLAT(0.0f),
     // exp255 of softmax_row_u8: the floor, ln 2, then 255 / k! for k = 5..1 (and 0)
     INDORERANK_SPLAT(-20.0f),         INDORERANK_SPLAT(0.693147182f),  INDORERANK_SPLAT(255.0f / 120.0f),
     INDORERANK_SPLAT(255.0f / 24.0f), INDORERANK_SPLAT(255.0f / 6.0f), INDORERANK_SPLAT(255.0f / 2.0f),
@@ -44,6 +48,11 @@ inline Splat kConsts[kConstCount] = {
 };
 // clang-format on
 #undef INDORERANK_SPLAT
+template <size_t... k>
+constexpr std::array<Splat, sizeof...(k)> splat_each(std::index_sequence<k...>) {
+  return {{{{gelu_poly::kCoef[k], gelu_poly::kCoef[k], gelu_poly::kCoef[k], gelu_poly::kCoef[k]}}...}};
+}
+inline std::array<Splat, gelu_poly::kTerms> kGeluCoef = splat_each(std::make_index_sequence<gelu_poly::kTerms>{});
 alignas(16) inline int32_t kExpBias[4] = {127, 127, 127, 127};
 // bits(magic) - 127: (bits(t) - this) << 23 is 2^(t - magic) (exp255).
 alignas(16) inline int32_t kMagicBitsLess127[4] = {0x4b3fff81, 0x4b3fff81, 0x4b3fff81, 0x4b3fff81};
@@ -75,20 +84,24 @@ inline v128_t exp4(v128_t x_in) {
   return wasm_v128_andnot(y, wasm_f32x4_lt(x_in, c(kMinusE87)));  // 0 below -87
 }
 
-// One lane group of gelu_inplace() of ops.cpp.
-inline v128_t gelu4(v128_t v) {
-  const v128_t one = c(kOne);
-  const v128_t z = wasm_f32x4_mul(wasm_f32x4_abs(v), c(kRsqrt2));
-  const v128_t t = wasm_f32x4_div(one, wasm_f32x4_add(one, wasm_f32x4_mul(c(kErfP), z)));
-  v128_t p = c(kErfA5);
-  p = wasm_f32x4_sub(wasm_f32x4_mul(p, t), c(kErfA4));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), c(kErfA3));
-  p = wasm_f32x4_sub(wasm_f32x4_mul(p, t), c(kErfA2));
-  p = wasm_f32x4_add(wasm_f32x4_mul(p, t), c(kErfA1));
-  p = wasm_f32x4_mul(p, t);
-  const v128_t erf_abs = wasm_f32x4_sub(one, wasm_f32x4_mul(p, exp4(wasm_f32x4_neg(wasm_f32x4_mul(z, z)))));
-  const v128_t erf = wasm_v128_bitselect(wasm_f32x4_neg(erf_abs), erf_abs, wasm_f32x4_lt(v, c(kZero)));
-  return wasm_f32x4_mul(wasm_f32x4_mul(c(kHalf), v), wasm_f32x4_add(one, erf));
+// gelu_inplace() of ops.cpp on N vectors at once: each constant is loaded
+// once for all N, and the N Horner chains overlap.
+template <int N>
+inline void gelu(float* x) {
+  v128_t v[N], u[N], p[N];
+  for (int j = 0; j < N; ++j) {
+    v[j] = wasm_v128_load(x + 4 * j);
+    // a = |v| > clamp ? clamp : |v| (a NaN stays), u = a * scale + -1
+    u[j] = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_pmin(wasm_f32x4_abs(v[j]), c(kGeluClamp)), c(kGeluScale)),
+                          c(kMinusOne));
+    p[j] = wasm_v128_load(kGeluCoef[0].v);
+  }
+  for (int k = 1; k < gelu_poly::kTerms; ++k) {
+    const v128_t ck = wasm_v128_load(kGeluCoef[k].v);
+    for (int j = 0; j < N; ++j) p[j] = wasm_f32x4_add(wasm_f32x4_mul(p[j], u[j]), ck);
+  }
+  for (int j = 0; j < N; ++j)  // (v > 0 ? v : 0) + p
+    wasm_v128_store(x + 4 * j, wasm_f32x4_add(wasm_f32x4_pmax(c(kZero), v[j]), p[j]));
 }
 
 // Four vectors of floats that each hold an integer in [-128, 127] plus the
