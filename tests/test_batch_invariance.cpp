@@ -37,7 +37,9 @@ std::vector<float> logits_by_index(Reranker& r, const std::vector<std::string>& 
 TEST_CASE("scores are bit-identical across batch composition, order, caps, threads and kernels",
           "[batch_invariance]") {
   const auto ps = passages();
-  auto base = test::load_tiny();
+  LoadOptions one_thread;
+  one_thread.threads = 1;
+  auto base = test::load_tiny(one_thread);
   const std::vector<float> ref = logits_by_index(*base, ps);
 
   SECTION("each passage alone") {
@@ -55,6 +57,19 @@ TEST_CASE("scores are bit-identical across batch composition, order, caps, threa
     }
     const auto got = logits_by_index(*base, shuffled);
     for (size_t j = 0; j < order.size(); ++j) REQUIRE(got[2 * j] == ref[order[j]]);
+  }
+  SECTION("micro-batches side by side, one per thread, the remainder over all threads") {
+    for (const int threads : {2, 3, 4}) {
+      LoadOptions o;
+      o.threads = threads;
+      auto r = Reranker::load(test::fixture("tiny.int8.safetensors"), o);
+      REQUIRE(r.ok());
+      INFO("threads " << threads);
+      REQUIRE(logits_by_index(*r.value(), ps) == ref);  // ~20 micro-batches
+      // Fewer micro-batches than threads: each runs over all threads.
+      const std::vector<float> two = logits_by_index(*r.value(), {ps[0], ps[1]});
+      REQUIRE(two == std::vector<float>{ref[0], ref[1]});
+    }
   }
   SECTION("smallest memory cap (one pair per micro-batch), more threads, every kernel") {
     for (const std::string& kernel : available_kernels())

@@ -13,6 +13,9 @@ class Arena {
  public:
   static constexpr size_t kAlign = 64;
   explicit Arena(size_t cap_bytes) : cap_(cap_bytes) {}
+  /// An arena over `bytes` of memory it does not own, aligned to kAlign (a
+  /// block of another arena's alloc()): it never grows, so its cap is the block.
+  Arena(uint8_t* block, size_t bytes) : cap_(bytes), size_(bytes), base_(block) {}
 
   size_t cap() const { return cap_; }
   size_t used() const { return used_; }
@@ -24,6 +27,7 @@ class Arena {
     if (bytes > cap_) return false;
     if (bytes > size_) {
       buf_.reset(new uint8_t[bytes + kAlign]);
+      base_ = buf_.get();
       size_ = bytes;
     }
     used_ = 0;
@@ -39,7 +43,7 @@ class Arena {
   T* alloc(size_t count) {
     const size_t n = rounded(count * sizeof(T));
     if (used_ + n > size_) return nullptr;
-    auto base = reinterpret_cast<uintptr_t>(buf_.get());
+    auto base = reinterpret_cast<uintptr_t>(base_);
     base = (base + kAlign - 1) / kAlign * kAlign;
     T* p = reinterpret_cast<T*>(base + used_);
     used_ += n;
@@ -52,6 +56,7 @@ class Arena {
   size_t size_ = 0;
   size_t used_ = 0;
   size_t peak_ = 0;
+  uint8_t* base_ = nullptr;  // buf_, or the block of a view
   std::unique_ptr<uint8_t[]> buf_;
 };
 

@@ -71,13 +71,20 @@ size_t Encoder::workspace_bytes(const ModelConfig& c, const kernels::KernelTable
   return total;
 }
 
-void Encoder::linear(const float* in, int rows, const QuantLinear& l, float* out, const GemmBuffers& b,
+void Encoder::for_range(Spread spread, int count, const std::function<void(int, int, int)>& fn) const {
+  if (spread == Spread::kPool)
+    pool_.parallel_for(count, fn);
+  else if (count > 0)
+    fn(0, count, 0);
+}
+
+void Encoder::linear(Spread spread, const float* in, int rows, const QuantLinear& l, float* out, const GemmBuffers& b,
                      Epilogue epilogue) const {
   const int k = l.in(), k_pad = l.w.k_pad, n = l.out();
   int8_t* const a8 = b.a8;
   float* const a_scale = b.a_scale;
   int32_t* const a_zero = b.a_zero;
-  pool_.parallel_for(rows, [&](int r0, int r1) {
+  for_range(spread, rows, [&](int r0, int r1, int) {
     for (int r = r0; r < r1; ++r)
       ops::quantize_row(in + static_cast<size_t>(r) * k, k, k_pad, a8 + static_cast<size_t>(r) * k_pad, a_scale + r,
                         a_zero + r);
@@ -86,7 +93,7 @@ void Encoder::linear(const float* in, int rows, const QuantLinear& l, float* out
   // kernels' widest tiles); each walks the rows in chunks and finishes a
   // chunk (GELU) while it is still in cache.
   const int n_blocks = l.w.n_blocks();
-  pool_.parallel_for((n_blocks + 1) / 2, [&](int pair0, int pair1, int thread) {
+  for_range(spread, (n_blocks + 1) / 2, [&](int pair0, int pair1, int thread) {
     const int nb0 = 2 * pair0, nb1 = std::min(2 * pair1, n_blocks);
     void* const scratch = b.scratch + static_cast<size_t>(thread) * b.scratch_stride;
     const int col0 = nb0 * kernels::kNr, col1 = std::min(nb1 * kernels::kNr, n);
@@ -103,9 +110,9 @@ void Encoder::linear(const float* in, int rows, const QuantLinear& l, float* out
   });
 }
 
-void Encoder::add_and_norm(const float* branch, int rows, const Norm& norm, float* x) const {
+void Encoder::add_and_norm(Spread spread, const float* branch, int rows, const Norm& norm, float* x) const {
   const int H = w_.config.hidden_size;
-  pool_.parallel_for(rows, [&](int b, int e) {
+  for_range(spread, rows, [&](int b, int e, int) {
     for (int r = b; r < e; ++r) {
       float* xr = x + static_cast<size_t>(r) * H;
       ops::layer_norm(branch + static_cast<size_t>(r) * H, xr, norm.gamma.data(), norm.beta.data(),
@@ -114,7 +121,7 @@ void Encoder::add_and_norm(const float* branch, int rows, const Norm& norm, floa
   });
 }
 
-Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, float* logits) const {
+Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, float* logits, Spread spread) const {
   const ModelConfig& c = w_.config;
   const int H = c.hidden_size, heads = c.num_heads, hd = H / heads;
   const int S = static_cast<int>(seqs.size());
@@ -129,8 +136,9 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
 
   Workspace ws;
   bool ok = true;
+  const int threads = spread == Spread::kPool ? pool_.size() : 1;
   carve(
-      c, kernel_, T, max_len, pool_.size(),
+      c, kernel_, T, max_len, threads,
       [&](auto* tag, size_t n) {
         auto* p = arena.alloc<std::remove_pointer_t<decltype(tag)>>(n);
         ok = ok && p != nullptr;
@@ -148,7 +156,7 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
       token_pos[start[s] + i] = i + 2;
       token_id[start[s] + i] = seqs[s].ids[i];
     }
-  pool_.parallel_for(T, [&](int b, int e) {
+  for_range(spread, T, [&](int b, int e, int) {
     for (int t = b; t < e; ++t) {
       const int8_t* we = w_.word_embeddings.row(token_id[t]);
       const float ws_scale = w_.word_scale[token_id[t]];
@@ -164,14 +172,14 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
   for (size_t li = 0; li < w_.layers.size(); ++li) {
     const EncoderLayer& L = w_.layers[li];
     const bool last = li + 1 == w_.layers.size();
-    linear(ws.x, T, L.qkv, ws.qkv, gb);
+    linear(spread, ws.x, T, L.qkv, ws.qkv, gb);
 
     // Attention per (head, sequence), head-major: each thread's contiguous
     // share then holds every sequence, long and short, not whole sequences.
     // In the last layer only token 0 matters, and its context goes to row s
     // (compacted).
     const int tasks = S * heads;
-    pool_.parallel_for(tasks, [&](int b, int e, int thread) {
+    for_range(spread, tasks, [&](int b, int e, int thread) {
       void* scratch = ws.attn + static_cast<size_t>(thread) * attn_stride;
       for (int task = b; task < e; ++task) {
         const int h = task / S, s = task % S;
@@ -191,15 +199,15 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
         if (start[s] != s) std::memmove(ws.x + static_cast<size_t>(s) * H, ws.x + static_cast<size_t>(start[s]) * H, sizeof(float) * H);
       rows = S;
     }
-    linear(ws.ctx, rows, L.attn_out, ws.tmp, gb);
-    add_and_norm(ws.tmp, rows, L.attn_norm, ws.x);
-    linear(ws.x, rows, L.ffn_up, ws.hid, gb, Epilogue::kGelu);
-    linear(ws.hid, rows, L.ffn_down, ws.tmp, gb);
-    add_and_norm(ws.tmp, rows, L.ffn_norm, ws.x);
+    linear(spread, ws.ctx, rows, L.attn_out, ws.tmp, gb);
+    add_and_norm(spread, ws.tmp, rows, L.attn_norm, ws.x);
+    linear(spread, ws.x, rows, L.ffn_up, ws.hid, gb, Epilogue::kGelu);
+    linear(spread, ws.hid, rows, L.ffn_down, ws.tmp, gb);
+    add_and_norm(spread, ws.tmp, rows, L.ffn_norm, ws.x);
   }
 
   // Head on the first token: dense -> tanh -> out_proj.
-  pool_.parallel_for(S, [&](int b, int e) {
+  for_range(spread, S, [&](int b, int e, int) {
     for (int s = b; s < e; ++s) {
       const float* xr = ws.x + static_cast<size_t>(s) * H;
       float* hr = ws.tmp + static_cast<size_t>(s) * H;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "arena.hpp"
@@ -30,9 +31,16 @@ class Encoder {
   static size_t workspace_bytes(const ModelConfig& c, const kernels::KernelTable& kernel, int tokens, int max_len,
                                 int threads);
 
+  /// How forward() spreads its work: over every thread of the pool, or on
+  /// the calling thread alone (for micro-batches run side by side, one per
+  /// thread). The scores are the same bits either way.
+  enum class Spread { kPool, kCallingThread };
+
   /// Writes one logit per sequence. The arena must have been begun with at
-  /// least workspace_bytes(...) for these sequences.
-  Status forward(const std::vector<SequenceRef>& seqs, Arena& arena, float* logits) const;
+  /// least workspace_bytes(...) for these sequences, with `threads` the
+  /// pool's size under Spread::kPool and 1 under kCallingThread.
+  Status forward(const std::vector<SequenceRef>& seqs, Arena& arena, float* logits,
+                 Spread spread = Spread::kPool) const;
 
  private:
   enum class Epilogue { kNone, kGelu };
@@ -45,11 +53,15 @@ class Encoder {
     uint8_t* scratch;
     size_t scratch_stride;
   };
-  void linear(const float* in, int rows, const QuantLinear& l, float* out, const GemmBuffers& b,
+  void linear(Spread spread, const float* in, int rows, const QuantLinear& l, float* out, const GemmBuffers& b,
               Epilogue epilogue = Epilogue::kNone) const;
 
   /// x = LayerNorm(branch + x), row by row (post-LN residual).
-  void add_and_norm(const float* branch, int rows, const Norm& norm, float* x) const;
+  void add_and_norm(Spread spread, const float* branch, int rows, const Norm& norm, float* x) const;
+
+  /// fn(begin, end, thread) over [0, count): the pool's parallel_for, or one
+  /// call on the calling thread as thread 0.
+  void for_range(Spread spread, int count, const std::function<void(int, int, int)>& fn) const;
 
   const ModelWeights& w_;
   const kernels::KernelTable& kernel_;

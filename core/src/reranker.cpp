@@ -1,6 +1,7 @@
 // The public Reranker: loading, scheduling micro-batches under the memory
 // cap, ranking.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <thread>
@@ -167,21 +168,65 @@ Status Reranker::Impl::run(const std::vector<SequenceRef>& seqs, float* logits) 
   const ModelConfig& c = weights->config;
   for (const SequenceRef& s : seqs)
     INDORERANK_RETURN_IF_ERROR(weights->word_embeddings.check(s.ids, static_cast<size_t>(s.len)));
-  size_t i = 0;
-  while (i < seqs.size()) {
-    // Greedy in input order: results never depend on the grouping.
-    size_t j = i;
-    int tokens = 0, max_len = 0;
-    while (j < seqs.size() && (j == i || tokens + seqs[j].len <= batch_tokens)) {
-      tokens += seqs[j].len;
-      max_len = std::max(max_len, seqs[j].len);
-      ++j;
+  // Micro-batches, greedy in input order: results never depend on the grouping.
+  struct Batch {
+    size_t begin, end;
+    int tokens, max_len;
+  };
+  std::vector<Batch> batches;
+  for (size_t i = 0; i < seqs.size();) {
+    Batch b{i, i, 0, 0};
+    while (b.end < seqs.size() && (b.end == i || b.tokens + seqs[b.end].len <= batch_tokens)) {
+      b.tokens += seqs[b.end].len;
+      b.max_len = std::max(b.max_len, seqs[b.end].len);
+      ++b.end;
     }
-    const size_t need = Encoder::workspace_bytes(c, *kernel, tokens, max_len, pool->size());
-    if (!arena->begin(need)) return internal_error("micro-batch plan exceeds the memory cap");
-    std::vector<SequenceRef> batch(seqs.begin() + static_cast<std::ptrdiff_t>(i), seqs.begin() + static_cast<std::ptrdiff_t>(j));
-    INDORERANK_RETURN_IF_ERROR(encoder->forward(batch, *arena, logits + i));
-    i = j;
+    batches.push_back(b);
+    i = b.end;
+  }
+  const auto refs = [&](const Batch& b) {
+    return std::vector<SequenceRef>(seqs.begin() + static_cast<std::ptrdiff_t>(b.begin),
+                                    seqs.begin() + static_cast<std::ptrdiff_t>(b.end));
+  };
+
+  // With several threads and at least as many micro-batches, whole
+  // micro-batches run side by side, one per thread on its own share of the
+  // arena, so the threads share no activations (on two cores: 1.9x one
+  // thread, where splitting every op over both gave 1.4x). The last
+  // count % threads, or all when the shares do not fit the cap, run one at a
+  // time over every thread.
+  const size_t threads = static_cast<size_t>(pool->size());
+  size_t side = 0, share = 0;
+  if (threads > 1 && batches.size() >= threads) {
+    side = batches.size() - batches.size() % threads;
+    for (size_t k = 0; k < side; ++k)
+      share = std::max(share, Encoder::workspace_bytes(c, *kernel, batches[k].tokens, batches[k].max_len, 1));
+    if (share * threads > arena->cap()) side = 0;
+  }
+  if (side > 0) {
+    if (!arena->begin(share * threads)) return internal_error("micro-batch plan exceeds the memory cap");
+    std::vector<Arena> shares;
+    for (size_t t = 0; t < threads; ++t) shares.emplace_back(arena->alloc<uint8_t>(share), share);
+    std::vector<Status> status(threads, ok_status());
+    std::atomic<size_t> next{0};
+    pool->parallel_for(static_cast<int>(threads), [&](int, int, int thread) {
+      Status& st = status[static_cast<size_t>(thread)];
+      Arena& a = shares[static_cast<size_t>(thread)];
+      for (size_t k; st.ok() && (k = next.fetch_add(1)) < side;) {
+        const Batch& b = batches[k];
+        if (!a.begin(Encoder::workspace_bytes(c, *kernel, b.tokens, b.max_len, 1)))
+          st = internal_error("micro-batch plan exceeds its share of the arena");
+        else
+          st = encoder->forward(refs(b), a, logits + b.begin, Encoder::Spread::kCallingThread);
+      }
+    });
+    for (const Status& st : status) INDORERANK_RETURN_IF_ERROR(st);
+  }
+  for (size_t k = side; k < batches.size(); ++k) {
+    const Batch& b = batches[k];
+    if (!arena->begin(Encoder::workspace_bytes(c, *kernel, b.tokens, b.max_len, pool->size())))
+      return internal_error("micro-batch plan exceeds the memory cap");
+    INDORERANK_RETURN_IF_ERROR(encoder->forward(refs(b), *arena, logits + b.begin));
   }
   return ok_status();
 }
