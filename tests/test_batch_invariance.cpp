@@ -69,6 +69,12 @@ TEST_CASE("scores are bit-identical across batch composition, order, caps, threa
       // Fewer micro-batches than threads: each runs over all threads.
       const std::vector<float> two = logits_by_index(*r.value(), {ps[0], ps[1]});
       REQUIRE(two == std::vector<float>{ref[0], ref[1]});
+      // One long and one short micro-batch: split ops, not side by side.
+      const size_t longest = static_cast<size_t>(
+          std::max_element(ps.begin(), ps.end(), [](auto& a, auto& b) { return a.size() < b.size(); }) - ps.begin());
+      std::vector<std::string> uneven{ps[longest], ps[longest], ps[0]};
+      const std::vector<float> got = logits_by_index(*r.value(), uneven);
+      REQUIRE(got == std::vector<float>{ref[longest], ref[longest], ref[0]});
     }
   }
   SECTION("smallest memory cap (one pair per micro-batch), more threads, every kernel") {

@@ -193,15 +193,21 @@ Status Reranker::Impl::run(const std::vector<SequenceRef>& seqs, float* logits) 
   // micro-batches run side by side, one per thread on its own share of the
   // arena, so the threads share no activations (on two cores: 1.9x one
   // thread, where splitting every op over both gave 1.4x). The last
-  // count % threads, or all when the shares do not fit the cap, run one at a
-  // time over every thread.
+  // count % threads run one at a time over every thread; so do all of them
+  // when the shares do not fit the cap, or when one micro-batch is so long
+  // that the others would wait for it longer than split ops would take
+  // (more than 1 / (0.7 threads) of the tokens, 0.7 being that 1.4x / 2).
   const size_t threads = static_cast<size_t>(pool->size());
   size_t side = 0, share = 0;
   if (threads > 1 && batches.size() >= threads) {
     side = batches.size() - batches.size() % threads;
-    for (size_t k = 0; k < side; ++k)
+    long total = 0, longest = 0;
+    for (size_t k = 0; k < side; ++k) {
       share = std::max(share, Encoder::workspace_bytes(c, *kernel, batches[k].tokens, batches[k].max_len, 1));
-    if (share * threads > arena->cap()) side = 0;
+      total += batches[k].tokens;
+      longest = std::max(longest, static_cast<long>(batches[k].tokens));
+    }
+    if (share * threads > arena->cap() || 7 * longest * static_cast<long>(threads) > 10 * total) side = 0;
   }
   if (side > 0) {
     if (!arena->begin(share * threads)) return internal_error("micro-batch plan exceeds the memory cap");
