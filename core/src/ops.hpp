@@ -2,7 +2,7 @@
 //
 // They use only IEEE +, -, *, / and sqrt in a fixed order (the core is built
 // with -ffp-contract=off and no fast-math), so every platform and every
-// vector width computes bit-identical results: exp and erf are our own
+// vector width computes bit-identical results: exp and GELU are our own
 // polynomial approximations for that reason.
 #pragma once
 
@@ -18,7 +18,8 @@ void exp_inplace(float* x, int n);
 float tanh(float x);
 /// 1 / (1 + exp(-x)), the same way.
 float sigmoid(float x);
-/// 0.5 x (1 + erf(x / sqrt 2)), erf with absolute error < 2e-7.
+/// GELU, x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), within 1e-6 absolute
+/// (gelu_poly.hpp); NaN stays NaN.
 void gelu_inplace(float* x, size_t n);
 /// out = LayerNorm(x + residual) (residual may be null); may alias x.
 void layer_norm(const float* x, const float* residual, const float* gamma, const float* beta, float eps, int h,
