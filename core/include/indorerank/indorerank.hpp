@@ -49,7 +49,11 @@ struct LoadOptions {
   /// for one max_length pair makes load() fail with kResourceExhausted and
   /// says the minimum.
   size_t memory_limit = size_t(256) << 20;
-  /// Worker threads for the engine; 0 means one per hardware thread.
+  /// Worker threads for the engine; 0 means one per hardware thread. A call
+  /// with many pairs runs whole micro-batches side by side, one per thread,
+  /// each in its own share of memory_limit (when the shares fit); a call with
+  /// few pairs splits each operation over the threads. Scores are the same
+  /// bits either way.
   int threads = 1;
   /// Kernel to use: "" picks the best this CPU supports; "ref" forces the
   /// scalar reference; naming a kernel the CPU or build lacks is an error.
