@@ -39,11 +39,15 @@ struct Dequant {
   int n;
 };
 
+// An output takes a tile's results one column group (4 columns from col0) at
+// a time: cols(col0) reads what the group's rows share, once per tile, and
+// (r, col0, cols, v) writes row r's 4 results v, already corrected.
 struct Int32Out {
   int32_t* c;
   size_t ldc;
-  // v: column group q (4 columns from col0) of row r, already corrected.
-  INLINE void operator()(int r, int col0, v128_t v) const { wasm_v128_store(c + r * ldc + col0, v); }
+  struct Cols {};
+  INLINE Cols cols(int) const { return {}; }
+  INLINE void operator()(int r, int col0, Cols, v128_t v) const { wasm_v128_store(c + r * ldc + col0, v); }
 };
 
 // y = float(C - a_zero x col_sum) x a_scale x w_scale + bias, in the order of
@@ -52,22 +56,33 @@ struct DequantOut {
   const Dequant* dq;
   float* y;
   size_t ldy;
-  INLINE void operator()(int r, int col0, v128_t v) const {
-    const int valid = dq->n - col0;
-    if (valid <= 0) return;
+  struct Cols {
+    int valid;  // columns of the group below n
+    v128_t w_scale, bias;
+  };
+  INLINE Cols cols(int col0) const {
+    Cols g{dq->n - col0, wasm_i32x4_splat(0), wasm_i32x4_splat(0)};
+    if (g.valid >= 4) {
+      g.w_scale = wasm_v128_load(dq->w_scale + col0);
+      g.bias = wasm_v128_load(dq->bias + col0);
+    }
+    return g;
+  }
+  INLINE void operator()(int r, int col0, const Cols& g, v128_t v) const {
+    if (g.valid <= 0) return;
     float* out = y + r * ldy + col0;
-    if (valid >= 4) {
+    if (g.valid >= 4) {
       v128_t f = wasm_f32x4_convert_i32x4(v);
       f = wasm_f32x4_mul(f, wasm_f32x4_splat(dq->a_scale[r]));
-      f = wasm_f32x4_mul(f, wasm_v128_load(dq->w_scale + col0));
-      f = wasm_f32x4_add(f, wasm_v128_load(dq->bias + col0));
+      f = wasm_f32x4_mul(f, g.w_scale);
+      f = wasm_f32x4_add(f, g.bias);
       wasm_v128_store(out, f);
       return;
     }
     // The last 1-3 columns, lane by lane (no array: it would need a C stack).
     scalar(r, col0, out, wasm_i32x4_extract_lane(v, 0));
-    if (valid > 1) scalar(r, col0 + 1, out + 1, wasm_i32x4_extract_lane(v, 1));
-    if (valid > 2) scalar(r, col0 + 2, out + 2, wasm_i32x4_extract_lane(v, 2));
+    if (g.valid > 1) scalar(r, col0 + 1, out + 1, wasm_i32x4_extract_lane(v, 1));
+    if (g.valid > 2) scalar(r, col0 + 2, out + 2, wasm_i32x4_extract_lane(v, 2));
   }
   INLINE void scalar(int r, int col, float* out, int32_t c) const {
     float f = static_cast<float>(c) * dq->a_scale[r];
@@ -91,9 +106,15 @@ INLINE int32_t zero_of(const DequantOut& o, int r) {
 template <int R, typename Out>
 INLINE void tile(int kb_count, const int8_t* x, size_t ldx, const int8_t* wb, const int32_t* col_sums, int col0,
                  int32_t offset, int row0, const Out& out) {
+  // Each accumulator starts at minus its correction, (offset + zero point)
+  // x column sum: int32 arithmetic wraps, so the result is the same as
+  // subtracting it at the end, one operation fewer.
   v128_t acc[R][4];
-  _Pragma("unroll") for (int r = 0; r < R; ++r) _Pragma("unroll") for (int q = 0; q < 4; ++q) acc[r][q] =
-      wasm_i32x4_splat(0);
+  _Pragma("unroll") for (int r = 0; r < R; ++r) {
+    const v128_t minus_per_sum = wasm_i32x4_splat(-(offset + zero_of(out, row0 + r)));
+    _Pragma("unroll") for (int q = 0; q < 4; ++q) acc[r][q] =
+        wasm_i32x4_mul(minus_per_sum, wasm_v128_load(col_sums + col0 + 4 * q));
+  }
   for (int kb = 0; kb < kb_count; ++kb, x += kKr, wb += kNr * kKr) {
     v128_t w[4];
     _Pragma("unroll") for (int q = 0; q < 4; ++q) w[q] = wasm_v128_load(wb + 16 * q);
@@ -103,12 +124,9 @@ INLINE void tile(int kb_count, const int8_t* x, size_t ldx, const int8_t* wb, co
           wasm_i32x4_relaxed_dot_i8x16_i7x16_add(w[q], xs, acc[r][q]);
     }
   }
-  _Pragma("unroll") for (int r = 0; r < R; ++r) {
-    const v128_t per_sum = wasm_i32x4_splat(offset + zero_of(out, row0 + r));
-    _Pragma("unroll") for (int q = 0; q < 4; ++q) {
-      const v128_t fix = wasm_i32x4_mul(per_sum, wasm_v128_load(col_sums + col0 + 4 * q));
-      out(row0 + r, col0 + 4 * q, wasm_i32x4_sub(acc[r][q], fix));
-    }
+  _Pragma("unroll") for (int q = 0; q < 4; ++q) {
+    const auto cols = out.cols(col0 + 4 * q);
+    _Pragma("unroll") for (int r = 0; r < R; ++r) out(row0 + r, col0 + 4 * q, cols, acc[r][q]);
   }
 }
 
