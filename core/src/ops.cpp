@@ -381,12 +381,14 @@ int32_t softmax_row_u8(const float* s, int len, int8_t* p) {
   // rounds to 0 and is not stored).
   int32_t sum = 0;
 #if defined(__wasm_simd128__)
+  j = len / 16 * 16;  // the whole 16s in one call: one horizontal sum per row
+  sum = simd128::softmax16_u8(s, j, mx, p);
   const auto sixteen = [mx, &sum](const float* x, int8_t* q) { sum += simd128::softmax16_u8(x, 16, mx, q); };
 #else
   i32x16 sum16 = {};
   const auto sixteen = [mx, &sum16](const float* x, int8_t* q) { softmax16_u8(x, mx, q, &sum16); };
-#endif
   for (j = 0; j + 16 <= len; j += 16) sixteen(s + j, p + j);
+#endif
   if (j < len) {
     float x[16];
     int8_t q[16];

@@ -56,6 +56,8 @@ inline std::array<Splat, gelu_poly::kTerms> kGeluCoef = splat_each(std::make_ind
 alignas(16) inline int32_t kExpBias[4] = {127, 127, 127, 127};
 // bits(magic) - 127: (bits(t) - this) << 23 is 2^(t - magic) (exp255).
 alignas(16) inline int32_t kMagicBitsLess127[4] = {0x4b3fff81, 0x4b3fff81, 0x4b3fff81, 0x4b3fff81};
+alignas(16) inline int32_t kMagicBits[4] = {0x4b400000, 0x4b400000, 0x4b400000, 0x4b400000};  // bits(magic)
+alignas(16) inline int32_t kMagicBitsPlus128[4] = {0x4b400080, 0x4b400080, 0x4b400080, 0x4b400080};
 inline v128_t c(Const i) { return wasm_v128_load(kConsts[i].v); }
 
 // Horner's rule with the constants in order, highest degree first:
@@ -104,13 +106,21 @@ inline void gelu(float* x) {
     wasm_v128_store(x + 4 * j, wasm_f32x4_add(wasm_f32x4_pmax(c(kZero), v[j]), p[j]));
 }
 
+// Four vectors of int32 in [-128, 127], stored as 16 int8 values by two
+// saturating narrowings that never saturate (V8: packssdw, packsswb; an
+// i8x16.shuffle costs it four more instructions to build its mask).
+inline void store_bytes16(const v128_t v[4], int8_t* q) {
+  wasm_v128_store(q, wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(v[0], v[1]), wasm_i16x8_narrow_i32x4(v[2], v[3])));
+}
+
 // Four vectors of floats that each hold an integer in [-128, 127] plus the
-// magic constant (two's complement in the low byte of the bits), stored as 16
-// int8 values.
+// magic constant, stored as 16 int8 values: in [2^23, 2^24) floats are the
+// integers, so bits(magic + r) - bits(magic) = r.
 inline void store_low_bytes16(const v128_t b[4], int8_t* q) {
-  const v128_t lo = wasm_i8x16_shuffle(b[0], b[1], 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
-  const v128_t hi = wasm_i8x16_shuffle(b[2], b[3], 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0);
-  wasm_v128_store(q, wasm_i64x2_shuffle(lo, hi, 0, 2));
+  const v128_t magic_bits = wasm_v128_load(kMagicBits);
+  const v128_t v[4] = {wasm_i32x4_sub(b[0], magic_bits), wasm_i32x4_sub(b[1], magic_bits),
+                       wasm_i32x4_sub(b[2], magic_bits), wasm_i32x4_sub(b[3], magic_bits)};
+  store_bytes16(v, q);
 }
 
 // The quantization loop of quantize_row() on 16 values: q = clamp(round(x *
@@ -201,27 +211,26 @@ inline float max_row(const float* s, int len) {
 
 // softmax_row_u8() of ops.cpp on the first n16 (a multiple of 16) values:
 // exp255(s - mx) + magic holds u in its low bits, so subtracting magic (the
-// scalar code's rounding) gives u, and u - 128 as a byte is the low byte with
-// its top bit flipped. Returns sum u.
+// scalar code's rounding) gives u; d = bits - (bits(magic) + 128) is u - 128,
+// the byte stored, and the sum of the d's plus 128 n16 is sum u, returned.
 inline int32_t softmax16_u8(const float* s, int n16, float mx, int8_t* p) {
-  const v128_t magic = c(kMagicC), m4 = wasm_f32x4_splat(mx), flip = wasm_i8x16_splat(static_cast<int8_t>(0x80));
+  const v128_t magic = c(kMagicC), m4 = wasm_f32x4_splat(mx);
   v128_t sum4 = wasm_i32x4_splat(0);
   for (int j = 0; j < n16; j += 16) {
-    v128_t b[4];
+    v128_t d[4];
     for (int i = 0; i < 4; ++i) {
       const v128_t x = wasm_f32x4_pmax(wasm_f32x4_sub(wasm_v128_load(s + j + 4 * i), m4), c(kExpFloor));
       const v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, c(kLog2E)), magic);
       const v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(wasm_f32x4_sub(t, magic), c(kLn2)));
       const v128_t q = horner<kE5, kE4, kE3, kE2, kE1, kE1>(r);
       const v128_t scale = wasm_i32x4_shl(wasm_i32x4_sub(t, wasm_v128_load(kMagicBitsLess127)), 23);
-      b[i] = wasm_f32x4_add(wasm_f32x4_mul(q, scale), magic);
-      sum4 = wasm_i32x4_add(sum4, wasm_i32x4_sub(b[i], magic));
+      d[i] = wasm_i32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(q, scale), magic), wasm_v128_load(kMagicBitsPlus128));
+      sum4 = wasm_i32x4_add(sum4, d[i]);
     }
-    store_low_bytes16(b, p + j);
-    wasm_v128_store(p + j, wasm_v128_xor(wasm_v128_load(p + j), flip));
+    store_bytes16(d, p + j);
   }
   return wasm_i32x4_extract_lane(sum4, 0) + wasm_i32x4_extract_lane(sum4, 1) + wasm_i32x4_extract_lane(sum4, 2) +
-         wasm_i32x4_extract_lane(sum4, 3);
+         wasm_i32x4_extract_lane(sum4, 3) + 128 * n16;
 }
 
 }  // namespace indorerank::ops::simd128
