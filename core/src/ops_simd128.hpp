@@ -54,16 +54,19 @@ constexpr std::array<Splat, sizeof...(k)> splat_each(std::index_sequence<k...>) 
 }
 inline std::array<Splat, gelu_poly::kTerms> kGeluCoef = splat_each(std::make_index_sequence<gelu_poly::kTerms>{});
 alignas(16) inline int32_t kExpBias[4] = {127, 127, 127, 127};
+constexpr int32_t kMagicBitsValue = 0x4b400000;  // the bits of kMagic
 // bits(magic) - 127: (bits(t) - this) << 23 is 2^(t - magic) (exp255).
-alignas(16) inline int32_t kMagicBitsLess127[4] = {0x4b3fff81, 0x4b3fff81, 0x4b3fff81, 0x4b3fff81};
+alignas(16) inline int32_t kMagicBitsLess127[4] = {kMagicBitsValue - 127, kMagicBitsValue - 127, kMagicBitsValue - 127,
+                                                   kMagicBitsValue - 127};
 // The sign bit: |x| is andnot(x, this). V8 builds f32x4.abs's mask anew each
 // time (three instructions); from memory it is one load, which the loops share.
 alignas(16) inline int32_t kSignBit[4] = {INT32_MIN, INT32_MIN, INT32_MIN, INT32_MIN};
 inline v128_t abs4(v128_t x) {
   return wasm_v128_andnot(x, wasm_v128_load(kSignBit));
 }
-alignas(16) inline int32_t kMagicBits[4] = {0x4b400000, 0x4b400000, 0x4b400000, 0x4b400000};  // bits(magic)
-alignas(16) inline int32_t kMagicBitsPlus128[4] = {0x4b400080, 0x4b400080, 0x4b400080, 0x4b400080};
+alignas(16) inline int32_t kMagicBits[4] = {kMagicBitsValue, kMagicBitsValue, kMagicBitsValue, kMagicBitsValue};
+alignas(16) inline int32_t kMagicBitsPlus128[4] = {kMagicBitsValue + 128, kMagicBitsValue + 128, kMagicBitsValue + 128,
+                                                   kMagicBitsValue + 128};
 inline v128_t c(Const i) { return wasm_v128_load(kConsts[i].v); }
 
 // Horner's rule with the constants in order, highest degree first:
