@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Recompute the GELU polynomial of core/src/gelu_poly.hpp and its error.
 
-  /usr/bin/python3 tools/gelu_fit.py [--clamp 5.5] [--degree 14]
+  /usr/bin/python3 tools/gelu_fit.py [--clamp 4.5] [--degree 10]
 
 g(a) = -a Phi(-a) on [0, clamp], interpolated at Chebyshev nodes in
 u = a * 2/clamp - 1, then written in powers of u and rounded to float32.
@@ -17,8 +17,8 @@ import numpy as np
 from numpy.polynomial import chebyshev
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--clamp", type=float, default=5.5)
-ap.add_argument("--degree", type=int, default=14)
+ap.add_argument("--clamp", type=float, default=4.5)
+ap.add_argument("--degree", type=int, default=10)
 args = ap.parse_args()
 
 erf = np.vectorize(math.erf)
