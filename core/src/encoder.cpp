@@ -79,7 +79,7 @@ void Encoder::for_range(Spread spread, int count, const std::function<void(int, 
 }
 
 void Encoder::linear(Spread spread, const float* in, int rows, const QuantLinear& l, float* out, const GemmBuffers& b,
-                     Epilogue epilogue) const {
+                     Epilogue epilogue, int first_block) const {
   const int k = l.in(), k_pad = l.w.k_pad, n = l.out();
   int8_t* const a8 = b.a8;
   float* const a_scale = b.a_scale;
@@ -93,8 +93,8 @@ void Encoder::linear(Spread spread, const float* in, int rows, const QuantLinear
   // kernels' widest tiles); each walks the rows in chunks and finishes a
   // chunk (GELU) while it is still in cache.
   const int n_blocks = l.w.n_blocks();
-  for_range(spread, (n_blocks + 1) / 2, [&](int pair0, int pair1, int thread) {
-    const int nb0 = 2 * pair0, nb1 = std::min(2 * pair1, n_blocks);
+  for_range(spread, (n_blocks - first_block + 1) / 2, [&](int pair0, int pair1, int thread) {
+    const int nb0 = first_block + 2 * pair0, nb1 = std::min(first_block + 2 * pair1, n_blocks);
     void* const scratch = b.scratch + static_cast<size_t>(thread) * b.scratch_stride;
     const int col0 = nb0 * kernels::kNr, col1 = std::min(nb1 * kernels::kNr, n);
     for (int r0 = 0; r0 < rows; r0 += kRowChunk) {
@@ -108,6 +108,17 @@ void Encoder::linear(Spread spread, const float* in, int rows, const QuantLinear
           ops::gelu_inplace(y + static_cast<size_t>(r) * n + col0, static_cast<size_t>(col1 - col0));
     }
   });
+}
+
+void Encoder::gemm_rows(const std::vector<int>& rows, const QuantLinear& l, int nb_end, float* out,
+                        const GemmBuffers& b) const {
+  const int k_pad = l.w.k_pad, n = l.out();
+  for (const int r : rows) {
+    const kernels::Dequant dq{b.a_scale + r, b.a_zero + r, l.scale.data(), l.bias.data(), n};
+    kernel_.gemm_s8s8_f32(1, k_pad, b.a8 + static_cast<size_t>(r) * k_pad, static_cast<size_t>(k_pad), l.w.data.data(),
+                          l.w.col_sums.data(), 0, nb_end, dq, out + static_cast<size_t>(r) * n, static_cast<size_t>(n),
+                          b.scratch);
+  }
 }
 
 void Encoder::add_and_norm(Spread spread, const float* branch, int rows, const Norm& norm, float* x) const {
@@ -172,7 +183,14 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
   for (size_t li = 0; li < w_.layers.size(); ++li) {
     const EncoderLayer& L = w_.layers[li];
     const bool last = li + 1 == w_.layers.size();
-    linear(spread, ws.x, T, L.qkv, ws.qkv, gb);
+    if (last && H % kernels::kNr == 0) {
+      // Only each sequence's token 0 needs a query here: keys and values
+      // for every row, queries for those S rows.
+      linear(spread, ws.x, T, L.qkv, ws.qkv, gb, Epilogue::kNone, H / kernels::kNr);
+      gemm_rows(std::vector<int>(start.begin(), start.end() - 1), L.qkv, H / kernels::kNr, ws.qkv, gb);
+    } else {
+      linear(spread, ws.x, T, L.qkv, ws.qkv, gb);
+    }
 
     // Attention per (head, sequence), head-major: each thread's contiguous
     // share then holds every sequence, long and short, not whole sequences.
