@@ -203,7 +203,8 @@ void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int
   z = z > 127.0f ? 127.0f : (z < -128.0f ? -128.0f : z);
   i = 0;
 #if defined(__wasm_simd128__)
-  for (; i + 16 <= k; i += 16) simd128::quantize16(x + i, wasm_f32x4_splat(inv), wasm_f32x4_splat(z), q + i);
+  const v128_t zbits = wasm_i32x4_splat(simd128::kMagicBitsValue - static_cast<int32_t>(z));
+  for (; i + 16 <= k; i += 16) simd128::quantize16(x + i, wasm_f32x4_splat(inv), zbits, q + i);
 #else
   for (; i + 16 <= k; i += 16) {
     f32x16 r = ((load<f32x16>(x + i) * inv + kRoundMagic) - kRoundMagic) + z;

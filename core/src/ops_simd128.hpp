@@ -121,45 +121,34 @@ inline void store_bytes16(const v128_t v[4], int8_t* q) {
   wasm_v128_store(q, wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(v[0], v[1]), wasm_i16x8_narrow_i32x4(v[2], v[3])));
 }
 
-// Four vectors of floats that each hold an integer in [-128, 127] plus the
-// magic constant, stored as 16 int8 values: in [2^23, 2^24) floats are the
-// integers, so bits(magic + r) - bits(magic) = r.
-inline void store_low_bytes16(const v128_t b[4], int8_t* q) {
-  const v128_t magic_bits = wasm_v128_load(kMagicBits);
-  const v128_t v[4] = {wasm_i32x4_sub(b[0], magic_bits), wasm_i32x4_sub(b[1], magic_bits),
-                       wasm_i32x4_sub(b[2], magic_bits), wasm_i32x4_sub(b[3], magic_bits)};
-  store_bytes16(v, q);
+// round(x) of the scalar code, (x + magic) - magic, read from the bits of
+// x + magic instead: in [2^23, 2^24) floats are the integers, so
+// bits(x + magic) - bits(magic) = round(x) for |x| < 2^22 (here at most 255).
+// `minus` is bits(magic) less what is to be added to the result.
+inline v128_t round_bits(v128_t x, v128_t minus) {
+  return wasm_i32x4_sub(wasm_f32x4_add(x, c(kMagicC)), minus);
 }
 
 // The quantization loop of quantize_row() on 16 values: q = clamp(round(x *
-// inv) + z) as int8.
-inline void quantize16(const float* x, v128_t inv, v128_t z, int8_t* q) {
-  const v128_t magic = wasm_f32x4_splat(kMagic);
-  v128_t b[4];
-  for (int i = 0; i < 4; ++i) {
-    v128_t r = wasm_f32x4_add(wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(x + 4 * i), inv), magic), magic), z);
-    // r > 127 ? 127 : (r < -128 ? -128 : r)
-    r = wasm_f32x4_pmax(r, wasm_f32x4_splat(-128.0f));
-    r = wasm_f32x4_pmin(r, wasm_f32x4_splat(127.0f));
-    b[i] = wasm_f32x4_add(r, magic);
-  }
-  store_low_bytes16(b, q);
+// inv) + z) as int8, with zbits = bits(magic) - z. Adding z in int32 and the
+// two saturating narrowings clamp exactly as the scalar code's float selects.
+inline void quantize16(const float* x, v128_t inv, v128_t zbits, int8_t* q) {
+  v128_t v[4];
+  for (int i = 0; i < 4; ++i) v[i] = round_bits(wasm_f32x4_mul(wasm_v128_load(x + 4 * i), inv), zbits);
+  store_bytes16(v, q);
 }
 
 // The symmetric form (quantize_row_symmetric, quantize_row_scaled): q =
 // clamp(round(x * inv), -127, 127), inv per lane (16 values at `inv`) or one
-// for all (`inv` null, `inv1`).
+// for all (`inv` null, `inv1`). The narrowings clamp at 127, the max at -127.
 inline void quantize16_symmetric(const float* x, const float* inv, v128_t inv1, int8_t* q) {
-  const v128_t magic = wasm_f32x4_splat(kMagic);
-  v128_t b[4];
+  const v128_t magic_bits = wasm_v128_load(kMagicBits), lo = wasm_i32x4_splat(-127);
+  v128_t v[4];
   for (int i = 0; i < 4; ++i) {
     const v128_t s = inv ? wasm_v128_load(inv + 4 * i) : inv1;
-    v128_t r = wasm_f32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(x + 4 * i), s), magic), magic);
-    r = wasm_f32x4_pmin(r, wasm_f32x4_splat(127.0f));   // r > 127 ? 127 : r
-    r = wasm_f32x4_pmax(r, wasm_f32x4_splat(-127.0f));  // r < -127 ? -127 : r
-    b[i] = wasm_f32x4_add(r, magic);
+    v[i] = wasm_i32x4_max(round_bits(wasm_f32x4_mul(wasm_v128_load(x + 4 * i), s), magic_bits), lo);
   }
-  store_low_bytes16(b, q);
+  store_bytes16(v, q);
 }
 
 // The smallest and largest of 0 and x[0..n) (quantize_row's range): pmin(m,
