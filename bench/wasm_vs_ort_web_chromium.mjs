@@ -4,7 +4,12 @@
 // onnxruntime-web's wasm backend (int8 and fp32 graphs, one pair per run and
 // padded batches of 16), one thread each, the same input ids, each in a fresh
 // page of one browser, in turn. Prints a Markdown table.
+// The peer's speed moves by 10-25% between runs on a shared machine, so
+// --rounds N runs the whole list N times in turn and gives each row's median
+// and range; --peer best keeps only onnxruntime-web's usual best (int8, one
+// pair per run) to make rounds cheaper (~3 min each).
 //   node bench/wasm_vs_ort_web_chromium.mjs --hf HF_DIR --model M.int8.safetensors [--queries 2] [--runs 3]
+//                                           [--rounds 1] [--peer all|best]
 import path from 'node:path';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -17,8 +22,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const { values: a } = parseArgs({
   options: { hf: { type: 'string' }, model: { type: 'string' }, queries: { type: 'string', default: '2' },
-    runs: { type: 'string', default: '3' } },
+    runs: { type: 'string', default: '3' }, rounds: { type: 'string', default: '1' }, peer: { type: 'string', default: 'all' } },
 });
+if (!['all', 'best'].includes(a.peer)) throw new Error('--peer takes all or best');
+const rounds = Number(a.rounds);
+if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error('--rounds takes a whole number >= 1');
 const { ids, meanLen, minLen, maxLen } = await modelInputs(a.model, Number(a.queries));
 
 const server = await startServer({
@@ -44,28 +52,39 @@ try {
     }
   };
   const model = `/model/${path.basename(a.model)}`;
-  for (const kernel of [undefined, 'wasm_simd128']) {
-    const r = await inPage('benchOurs', { ...common, model, kernel });
-    rows.push({ name: `indorerank wasm (\`${r.kernel}\`)`, ours: true, seconds: r.seconds });
-  }
+  const jobs = [undefined, 'wasm_simd128'].map((kernel) => ({ ours: true, fn: 'benchOurs', arg: { ...common, model, kernel } }));
   for (const graph of ['model.onnx', 'model_fp32.onnx']) {
     for (const batch of [1, 16]) {
-      const r = await inPage('benchOrt', { ...common, onnx: `/hf/onnx/${graph}`, batch });
-      rows.push({ name: `onnxruntime-web ${graph === 'model.onnx' ? 'int8' : 'fp32'}, ${batch === 1 ? 'one pair per run' : 'batch 16'}`,
-        seconds: r.seconds });
+      if (a.peer === 'best' && (graph !== 'model.onnx' || batch !== 1)) continue;
+      jobs.push({ name: `onnxruntime-web ${graph === 'model.onnx' ? 'int8' : 'fp32'}, ${batch === 1 ? 'one pair per run' : 'batch 16'}`,
+        fn: 'benchOrt', arg: { ...common, onnx: `/hf/onnx/${graph}`, batch } });
+    }
+  }
+  for (const job of jobs) rows.push({ name: job.name, ours: job.ours, seconds: [] });
+  for (let round = 0; round < rounds; ++round) {
+    for (const [i, job] of jobs.entries()) {
+      const r = await inPage(job.fn, job.arg);
+      if (job.ours) rows[i].name = `indorerank wasm (\`${r.kernel}\`)`;
+      rows[i].seconds.push(r.seconds);
     }
   }
   console.log(`machine: ${cpus()[0].model}; Chromium ${context.browser()?.version() ?? ''}, headless, one thread each; ` +
     `${ids.length} pairs (${a.queries} queries x 100), tokens per pair mean ${meanLen.toFixed(1)} (min ${minLen}, max ${maxLen}), ` +
-    `median of ${a.runs} runs`);
+    `median of ${a.runs} runs` + (rounds > 1 ? `; ${rounds} rounds in turn, their median (range)` : ''));
+  const median = (v) => [...v].sort((x, y) => x - y)[Math.floor((v.length - 1) / 2)];
   console.log('| runtime | pairs/s | ms per 100-candidate query |');
   console.log('| --- | --- | --- |');
   for (const r of rows) {
-    r.pps = ids.length / r.seconds;
-    console.log(`| ${r.name} | ${r.pps.toFixed(1)} | ${((1000 * r.seconds) / Math.ceil(ids.length / 100)).toFixed(0)} |`);
+    const pps = r.seconds.map((t) => ids.length / t);
+    r.pps = median(pps);
+    const range = rounds > 1 ? ` (${Math.min(...pps).toFixed(1)}-${Math.max(...pps).toFixed(1)})` : '';
+    console.log(`| ${r.name} | ${r.pps.toFixed(1)}${range} | ${((1000 * median(r.seconds)) / Math.ceil(ids.length / 100)).toFixed(0)} |`);
   }
   const best = rows.filter((r) => !r.ours).reduce((x, y) => (y.pps > x.pps ? y : x));
-  for (const r of rows.filter((x) => x.ours)) console.log(`${r.name} / best onnxruntime-web (${best.name}): ${(r.pps / best.pps).toFixed(2)}x`);
+  for (const r of rows.filter((x) => x.ours)) {
+    const each = rounds > 1 ? `; round by round ${r.seconds.map((t, i) => (best.seconds[i] / t).toFixed(2)).join(', ')}` : '';
+    console.log(`${r.name} / best onnxruntime-web (${best.name}): ${(r.pps / best.pps).toFixed(2)}x${each}`);
+  }
 } finally {
   await close();
   await server.close();
