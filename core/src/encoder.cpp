@@ -110,10 +110,11 @@ void Encoder::linear(Spread spread, const float* in, int rows, const QuantLinear
   });
 }
 
-void Encoder::gemm_rows(const std::vector<int>& rows, const QuantLinear& l, int nb_end, float* out,
+void Encoder::gemm_rows(const int* rows, int count, const QuantLinear& l, int nb_end, float* out,
                         const GemmBuffers& b) const {
   const int k_pad = l.w.k_pad, n = l.out();
-  for (const int r : rows) {
+  for (int i = 0; i < count; ++i) {
+    const int r = rows[i];
     const kernels::Dequant dq{b.a_scale + r, b.a_zero + r, l.scale.data(), l.bias.data(), n};
     kernel_.gemm_s8s8_f32(1, k_pad, b.a8 + static_cast<size_t>(r) * k_pad, static_cast<size_t>(k_pad), l.w.data.data(),
                           l.w.col_sums.data(), 0, nb_end, dq, out + static_cast<size_t>(r) * n, static_cast<size_t>(n),
@@ -187,7 +188,7 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
       // Only each sequence's token 0 needs a query here: keys and values
       // for every row, queries for those S rows.
       linear(spread, ws.x, T, L.qkv, ws.qkv, gb, Epilogue::kNone, H / kernels::kNr);
-      gemm_rows(std::vector<int>(start.begin(), start.end() - 1), L.qkv, H / kernels::kNr, ws.qkv, gb);
+      gemm_rows(start.data(), S, L.qkv, H / kernels::kNr, ws.qkv, gb);
     } else {
       linear(spread, ws.x, T, L.qkv, ws.qkv, gb);
     }

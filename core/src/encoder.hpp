@@ -57,10 +57,10 @@ class Encoder {
   /// n_blocks); the quantized rows stay in `b` for gemm_rows().
   void linear(Spread spread, const float* in, int rows, const QuantLinear& l, float* out, const GemmBuffers& b,
               Epilogue epilogue = Epilogue::kNone, int first_block = 0) const;
-  /// The columns of blocks [0, nb_end) of single rows `rows`, from the
-  /// quantized rows linear() left in `b` (on the calling thread).
-  void gemm_rows(const std::vector<int>& rows, const QuantLinear& l, int nb_end, float* out,
-                 const GemmBuffers& b) const;
+  /// The columns of blocks [0, nb_end) of the `count` single rows listed at
+  /// `rows`, from the quantized rows linear() left in `b` (on the calling
+  /// thread).
+  void gemm_rows(const int* rows, int count, const QuantLinear& l, int nb_end, float* out, const GemmBuffers& b) const;
 
   /// x = LayerNorm(branch + x), row by row (post-LN residual).
   void add_and_norm(Spread spread, const float* branch, int rows, const Norm& norm, float* x) const;
