@@ -8,15 +8,41 @@
 
 // Hot loops get AVX2 and AVX-512 clones picked at load time; the math is the
 // same IEEE operations in the same order, so every clone gives identical bits.
+// Loops on vectors of W lanes are compiled once per width, each for the ISA
+// whose registers hold W floats (INDORERANK_WIDTHS below): GCC 12 splits a
+// wider generic vector's selects and int8 narrowing into scalar code, which
+// made these ops 15-30x slower on AVX2 machines than on AVX-512 ones.
 // (Not under ThreadSanitizer: its runtime is not up yet when the loader runs
 // the clone resolvers.)
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__) && \
     !defined(__SANITIZE_THREAD__)
 #define INDORERANK_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
 #define INDORERANK_ALWAYS_INLINE inline __attribute__((always_inline))
+// `ret name params` calling name_w<W> args, with W = 16 (AVX-512), 8 (AVX2) or
+// 4 (SSE2): versions of one function in this file, so GCC dispatches them.
+#define INDORERANK_WIDTHS(ret, name, params, args)         \
+  namespace {                                              \
+  __attribute__((target("default"))) ret name##_v params { \
+    return name##_w<4> args;                               \
+  }                                                        \
+  __attribute__((target("avx2"))) ret name##_v params {    \
+    return name##_w<8> args;                               \
+  }                                                        \
+  __attribute__((target("avx512f"))) ret name##_v params { \
+    return name##_w<16> args;                              \
+  }                                                        \
+  }                                                        \
+  ret name params {                                        \
+    return name##_v args;                                  \
+  }
 #else
 #define INDORERANK_MULTIVERSION
 #define INDORERANK_ALWAYS_INLINE inline
+// One width: NEON, wasm SIMD128 and SSE2 registers hold 4 floats.
+#define INDORERANK_WIDTHS(ret, name, params, args) \
+  ret name params {                                \
+    return name##_w<4> args;                       \
+  }
 #endif
 
 namespace indorerank::ops {
@@ -50,12 +76,20 @@ INDORERANK_ALWAYS_INLINE float exp1(float x_in) {
   return x_in < -87.0f ? 0.0f : p * scale;
 }
 
-// 16 floats as one value: lowered to whatever vector width the target has
-// (4 x SSE, 1 x AVX-512, 4 x wasm SIMD128); element-wise IEEE math as scalars.
-typedef float f32x16 __attribute__((vector_size(64)));
 typedef float f32x8 __attribute__((vector_size(32)));
-typedef int32_t i32x16 __attribute__((vector_size(64)));
 typedef int8_t i8x16 __attribute__((vector_size(16)));
+typedef int16_t i16x8 __attribute__((vector_size(16)));
+
+// W floats or int32s in one register of the ISA a function is compiled for.
+template <int W>
+struct Lanes {
+  typedef float F __attribute__((vector_size(4 * W)));
+  typedef int32_t I __attribute__((vector_size(4 * W)));
+};
+template <int W>
+using F = typename Lanes<W>::F;
+template <int W>
+using I = typename Lanes<W>::I;
 
 // Unaligned loads and stores of a float vector type.
 template <typename V>
@@ -69,10 +103,6 @@ INDORERANK_ALWAYS_INLINE void store(float* p, V v) {
   std::memcpy(p, &v, sizeof v);
 }
 
-// The largest (`max`) or smallest of 16 lanes that hold no NaN, in a tree
-// of selects: exact, as in any order, and short.
-typedef float f32x4 __attribute__((vector_size(16)));
-typedef float f32x2 __attribute__((vector_size(8)));
 template <bool max, typename V>
 INDORERANK_ALWAYS_INLINE V pick(V a, V b) {
   if constexpr (max)
@@ -80,13 +110,45 @@ INDORERANK_ALWAYS_INLINE V pick(V a, V b) {
   else
     return b < a ? b : a;
 }
-template <bool max>
-INDORERANK_ALWAYS_INLINE float extreme16(f32x16 v) {
-  const f32x8 a = pick<max>(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7),
-                            __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15));
-  const f32x4 b = pick<max>(__builtin_shufflevector(a, a, 0, 1, 2, 3), __builtin_shufflevector(a, a, 4, 5, 6, 7));
-  const f32x2 c = pick<max>(__builtin_shufflevector(b, b, 0, 1), __builtin_shufflevector(b, b, 2, 3));
-  return pick<max>(c[0], c[1]);
+// The largest (`max`) or smallest of W lanes that hold no NaN, and `init`:
+// exact in any order.
+template <bool max, int W>
+INDORERANK_ALWAYS_INLINE float extreme(F<W> v, float init) {
+  float m = init;
+  for (int j = 0; j < W; ++j) m = pick<max>(m, v[j]);
+  return m;
+}
+template <int W>
+INDORERANK_ALWAYS_INLINE F<W> abs_lanes(F<W> v) {
+  return v < 0.0f ? -v : v;
+}
+
+// 16 int32 lanes in [-128, 127] (16 / W vectors), as 16 int8 values: each
+// lane's low byte, by the narrowing the ISA has (AVX-512 vpmovdb; else byte
+// shuffles: vpshufb on AVX2, uzp1 on NEON).
+template <int W>
+INDORERANK_ALWAYS_INLINE void store_bytes16(const I<W>* v, int8_t* q) {
+  i8x16 b;
+  if constexpr (W == 16) {
+    b = __builtin_convertvector(v[0], i8x16);
+  } else if constexpr (W == 8) {
+    typedef int8_t i8x32 __attribute__((vector_size(32)));
+    i8x32 lo, hi;
+    std::memcpy(&lo, &v[0], 32);
+    std::memcpy(&hi, &v[1], 32);
+    b = __builtin_shufflevector(lo, hi, 0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60);
+  } else {
+    static_assert(W == 4, "widths are 4, 8 or 16");
+    i16x8 h[4];
+    std::memcpy(h, v, sizeof h);
+    const i16x8 lo = __builtin_shufflevector(h[0], h[1], 0, 2, 4, 6, 8, 10, 12, 14);
+    const i16x8 hi = __builtin_shufflevector(h[2], h[3], 0, 2, 4, 6, 8, 10, 12, 14);
+    i8x16 l, u;
+    std::memcpy(&l, &lo, 16);
+    std::memcpy(&u, &hi, 16);
+    b = __builtin_shufflevector(l, u, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  }
+  std::memcpy(q, &b, sizeof b);
 }
 
 // Sum with 8 fixed partial sums: vectorizes and stays bit-identical anywhere.
@@ -167,28 +229,32 @@ void layer_norm(const float* x, const float* residual, const float* gamma, const
   for (int k = 0; k < h; ++k) out[k] = (out[k] - mean) * inv * gamma[k] + beta[k];
 }
 
-INDORERANK_MULTIVERSION
-void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int32_t* zero) {
+namespace {
+
+template <int W>
+INDORERANK_ALWAYS_INLINE void quantize_row_w(const float* x, int k, int k_pad, int8_t* q, float* scale, int32_t* zero) {
   float lo, hi;
   int i = 0;
 #if defined(__wasm_simd128__)
   simd128::range(x, k, &lo, &hi);
 #else
-  // Range in 16 independent lanes (min/max are exact in any order); the
+  // Range in W independent lanes (min/max are exact in any order); the
   // selects are the scalar ones lane by lane, so NaNs behave the same.
-  f32x16 lo16 = {}, hi16 = {};
-  for (; i + 16 <= k; i += 16) {
-    const f32x16 v = load<f32x16>(x + i);
-    lo16 = v < lo16 ? v : lo16;
-    hi16 = v > hi16 ? v : hi16;
+  F<W> lo_w = {}, hi_w = {};
+  for (; i + W <= k; i += W) {
+    const F<W> v = load<F<W>>(x + i);
+    lo_w = v < lo_w ? v : lo_w;
+    hi_w = v > hi_w ? v : hi_w;
   }
-  for (int j = 0; i < k; ++i, ++j) {
-    lo16[j] = x[i] < lo16[j] ? x[i] : lo16[j];
-    hi16[j] = x[i] > hi16[j] ? x[i] : hi16[j];
+  lo = 0.0f;
+  hi = 0.0f;
+  for (; i < k; ++i) {
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
   }
-  // (Each lane started at 0, so the extremes include 0.)
-  lo = extreme16<false>(lo16);
-  hi = extreme16<true>(hi16);
+  // (Every lane started at 0, so the extremes include 0.)
+  lo = extreme<false, W>(lo_w, lo);
+  hi = extreme<true, W>(hi_w, hi);
 #endif
   const float range = hi - lo;
   if (!(range > 0.0f) || !std::isfinite(range)) {
@@ -207,12 +273,14 @@ void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int
   for (; i + 16 <= k; i += 16) simd128::quantize16(x + i, wasm_f32x4_splat(inv), zbits, q + i);
 #else
   for (; i + 16 <= k; i += 16) {
-    f32x16 r = ((load<f32x16>(x + i) * inv + kRoundMagic) - kRoundMagic) + z;
-    r = r > 127.0f ? 127.0f : r;
-    r = r < -128.0f ? -128.0f : r;
-    // An integer in [-128, 127]: both conversions are exact.
-    const i8x16 b = __builtin_convertvector(__builtin_convertvector(r, i32x16), i8x16);
-    std::memcpy(q + i, &b, sizeof b);
+    I<W> v[16 / W];
+    for (int h = 0; h < 16 / W; ++h) {
+      F<W> r = ((load<F<W>>(x + i + h * W) * inv + kRoundMagic) - kRoundMagic) + z;
+      r = r > 127.0f ? 127.0f : r;
+      r = r < -128.0f ? -128.0f : r;
+      v[h] = __builtin_convertvector(r, I<W>);  // an integer in [-128, 127]: exact
+    }
+    store_bytes16<W>(v, q + i);
   }
 #endif
   for (; i < k; ++i) {
@@ -225,6 +293,11 @@ void quantize_row(const float* x, int k, int k_pad, int8_t* q, float* scale, int
   *zero = static_cast<int32_t>(z);
 }
 
+}  // namespace
+
+INDORERANK_WIDTHS(void, quantize_row, (const float* x, int k, int k_pad, int8_t* q, float* scale, int32_t* zero),
+                  (x, k, k_pad, q, scale, zero))
+
 INDORERANK_MULTIVERSION
 void dequantize_row(const int32_t* c, float a_scale, int32_t zero, const int32_t* w_col_sum, const float* w_scale,
                     const float* bias, int n, float* y) {
@@ -234,42 +307,36 @@ void dequantize_row(const int32_t* c, float a_scale, int32_t zero, const int32_t
 
 namespace {
 
-// round(v) clamped to [-lim, lim], as int8 (exact: an integer in range).
-INDORERANK_ALWAYS_INLINE i8x16 round_to_i8(f32x16 v, float lim) {
-  f32x16 r = (v + kRoundMagic) - kRoundMagic;
+// round(v) clamped to [-lim, lim], as int32 (exact: an integer in range).
+template <int W>
+INDORERANK_ALWAYS_INLINE I<W> round_clamp(F<W> v, float lim) {
+  F<W> r = (v + kRoundMagic) - kRoundMagic;
   r = r > lim ? lim : r;
   r = r < -lim ? -lim : r;
-  return __builtin_convertvector(__builtin_convertvector(r, i32x16), i8x16);
+  return __builtin_convertvector(r, I<W>);
 }
 INDORERANK_ALWAYS_INLINE float round_clamp(float v, float lim) {
   float r = (v + kRoundMagic) - kRoundMagic;
   return r > lim ? lim : (r < -lim ? -lim : r);
 }
-INDORERANK_ALWAYS_INLINE f32x16 abs16(f32x16 v) {
-  return v < 0.0f ? -v : v;
-}
 
-}  // namespace
-
-INDORERANK_MULTIVERSION
-float quantize_row_symmetric(const float* x, int n, int8_t* q) {
+template <int W>
+INDORERANK_ALWAYS_INLINE float quantize_row_symmetric_w(const float* x, int n, int8_t* q) {
+  int i = 0;
 #if defined(__wasm_simd128__)
   const float m = simd128::max_abs(x, n);
-  int i;
 #else
-  f32x16 m16 = {};
-  int i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const f32x16 a = abs16(load<f32x16>(x + i));
-    m16 = a > m16 ? a : m16;
+  F<W> m_w = {};
+  for (; i + W <= n; i += W) {
+    const F<W> a = abs_lanes<W>(load<F<W>>(x + i));
+    m_w = a > m_w ? a : m_w;
   }
   float m = 0.0f;
   for (; i < n; ++i) {
     const float a = x[i] < 0.0f ? -x[i] : x[i];
     m = a > m ? a : m;
   }
-  const float m16_max = extreme16<true>(m16);
-  m = m16_max > m ? m16_max : m;
+  m = extreme<true, W>(m_w, m);
 #endif
   if (!(m > 0.0f) || !std::isfinite(m)) {
     std::memset(q, 0, static_cast<size_t>(n));
@@ -279,22 +346,24 @@ float quantize_row_symmetric(const float* x, int n, int8_t* q) {
   i = 0;
 #if defined(__wasm_simd128__)
   for (; i + 16 <= n; i += 16) simd128::quantize16_symmetric(x + i, nullptr, wasm_f32x4_splat(inv), q + i);
-#endif
+#else
   for (; i + 16 <= n; i += 16) {
-    const i8x16 b = round_to_i8(load<f32x16>(x + i) * inv, 127.0f);
-    std::memcpy(q + i, &b, sizeof b);
+    I<W> v[16 / W];
+    for (int h = 0; h < 16 / W; ++h) v[h] = round_clamp<W>(load<F<W>>(x + i + h * W) * inv, 127.0f);
+    store_bytes16<W>(v, q + i);
   }
+#endif
   for (; i < n; ++i) q[i] = static_cast<int8_t>(round_clamp(x[i] * inv, 127.0f));
   return m / 127.0f;
 }
 
-INDORERANK_MULTIVERSION
-void max_abs_columns(const float* x, size_t ld, int rows, int cols, float* m) {
+template <int W>
+INDORERANK_ALWAYS_INLINE void max_abs_columns_w(const float* x, size_t ld, int rows, int cols, float* m) {
   for (int r = 0; r < rows; ++r) {
     const float* xr = x + static_cast<size_t>(r) * ld;
     int c = 0;
-    for (; c + 16 <= cols; c += 16) {
-      const f32x16 a = abs16(load<f32x16>(xr + c)), b = load<f32x16>(m + c);
+    for (; c + W <= cols; c += W) {
+      const F<W> a = abs_lanes<W>(load<F<W>>(xr + c)), b = load<F<W>>(m + c);
       store(m + c, a > b ? a : b);
     }
     for (; c < cols; ++c) {
@@ -304,18 +373,28 @@ void max_abs_columns(const float* x, size_t ld, int rows, int cols, float* m) {
   }
 }
 
-INDORERANK_MULTIVERSION
-void quantize_row_scaled(const float* x, const float* inv, int n, int8_t* q) {
+template <int W>
+INDORERANK_ALWAYS_INLINE void quantize_row_scaled_w(const float* x, const float* inv, int n, int8_t* q) {
   int i = 0;
 #if defined(__wasm_simd128__)
   for (; i + 16 <= n; i += 16) simd128::quantize16_symmetric(x + i, inv + i, wasm_f32x4_splat(0.0f), q + i);
-#endif
+#else
   for (; i + 16 <= n; i += 16) {
-    const i8x16 b = round_to_i8(load<f32x16>(x + i) * load<f32x16>(inv + i), 127.0f);
-    std::memcpy(q + i, &b, sizeof b);
+    I<W> v[16 / W];
+    for (int h = 0; h < 16 / W; ++h)
+      v[h] = round_clamp<W>(load<F<W>>(x + i + h * W) * load<F<W>>(inv + i + h * W), 127.0f);
+    store_bytes16<W>(v, q + i);
   }
+#endif
   for (; i < n; ++i) q[i] = static_cast<int8_t>(round_clamp(x[i] * inv[i], 127.0f));
 }
+
+}  // namespace
+
+INDORERANK_WIDTHS(float, quantize_row_symmetric, (const float* x, int n, int8_t* q), (x, n, q))
+INDORERANK_WIDTHS(void, max_abs_columns, (const float* x, size_t ld, int rows, int cols, float* m),
+                  (x, ld, rows, cols, m))
+INDORERANK_WIDTHS(void, quantize_row_scaled, (const float* x, const float* inv, int n, int8_t* q), (x, inv, n, q))
 
 namespace {
 
@@ -328,11 +407,12 @@ constexpr float kExpFloor = -20.0f;
 #if !defined(__wasm_simd128__)  // (ops_simd128.hpp has its own)
 constexpr float kLog2e = 1.44269504f, kLn2 = 0.693147182f;
 constexpr float kE5 = 255.0f / 120.0f, kE4 = 255.0f / 24.0f, kE3 = 255.0f / 6.0f, kE2 = 255.0f / 2.0f, kE1 = 255.0f;
-INDORERANK_ALWAYS_INLINE f32x16 exp255(f32x16 x_in) {
-  const f32x16 x = x_in < kExpFloor ? kExpFloor : x_in;
-  const f32x16 t = x * kLog2e + kRoundMagic;
-  const f32x16 r = x - (t - kRoundMagic) * kLn2;
-  f32x16 p = kE5 + f32x16{};
+template <int W>
+INDORERANK_ALWAYS_INLINE F<W> exp255(F<W> x_in) {
+  const F<W> x = x_in < kExpFloor ? kExpFloor : x_in;
+  const F<W> t = x * kLog2e + kRoundMagic;
+  const F<W> r = x - (t - kRoundMagic) * kLn2;
+  F<W> p = kE5 + F<W>{};
   p = p * r + kE4;
   p = p * r + kE3;
   p = p * r + kE2;
@@ -340,41 +420,42 @@ INDORERANK_ALWAYS_INLINE f32x16 exp255(f32x16 x_in) {
   p = p * r + kE1;
   int32_t magic_bits;
   std::memcpy(&magic_bits, &kRoundMagic, 4);
-  i32x16 bits;
+  I<W> bits;
   std::memcpy(&bits, &t, sizeof bits);
-  const i32x16 e = (bits - (magic_bits - 127)) << 23;
-  f32x16 scale;
+  const I<W> e = (bits - (magic_bits - 127)) << 23;
+  F<W> scale;
   std::memcpy(&scale, &e, sizeof scale);
   return p * scale;
 }
 
-// softmax_row_u8 on 16 values: q = u - 128, sum16 += u.
-INDORERANK_ALWAYS_INLINE void softmax16_u8(const float* x, float mx, int8_t* q, i32x16* sum16) {
-  const i32x16 u = __builtin_convertvector((exp255(load<f32x16>(x) - mx) + kRoundMagic) - kRoundMagic, i32x16);
-  *sum16 += u;
-  const i8x16 b = __builtin_convertvector(u - 128, i8x16);
-  std::memcpy(q, &b, sizeof b);
+// softmax_row_u8 on 16 values: q = u - 128, sum_w += u.
+template <int W>
+INDORERANK_ALWAYS_INLINE void softmax16_u8(const float* x, float mx, int8_t* q, I<W>* sum_w) {
+  I<W> v[16 / W];
+  for (int h = 0; h < 16 / W; ++h) {
+    const I<W> u = __builtin_convertvector((exp255<W>(load<F<W>>(x + h * W) - mx) + kRoundMagic) - kRoundMagic, I<W>);
+    *sum_w += u;
+    v[h] = u - 128;
+  }
+  store_bytes16<W>(v, q);
 }
 #endif
 
-}  // namespace
-
-INDORERANK_MULTIVERSION
-int32_t softmax_row_u8(const float* s, int len, int8_t* p) {
+template <int W>
+INDORERANK_ALWAYS_INLINE int32_t softmax_row_u8_w(const float* s, int len, int8_t* p) {
   int j = 0;
   float mx = -3.4e38f;
 #if defined(__wasm_simd128__)
   mx = simd128::max_row(s, len);
   j = len;
 #else
-  f32x16 mx16 = {};
-  mx16 -= 3.4e38f;
-  for (; j + 16 <= len; j += 16) {
-    const f32x16 v = load<f32x16>(s + j);
-    mx16 = v > mx16 ? v : mx16;
+  F<W> mx_w = {};
+  mx_w -= 3.4e38f;
+  for (; j + W <= len; j += W) {
+    const F<W> v = load<F<W>>(s + j);
+    mx_w = v > mx_w ? v : mx_w;
   }
-  const float mx16_max = extreme16<true>(mx16);
-  mx = mx16_max > mx ? mx16_max : mx;
+  mx = extreme<true, W>(mx_w, mx);
 #endif
   for (; j < len; ++j) mx = s[j] > mx ? s[j] : mx;
   // u = round(255 exp(s - mx)) in [0, 255] (the maximum gives 255 exactly),
@@ -386,8 +467,8 @@ int32_t softmax_row_u8(const float* s, int len, int8_t* p) {
   sum = simd128::softmax16_u8(s, j, mx, p);
   const auto sixteen = [mx, &sum](const float* x, int8_t* q) { sum += simd128::softmax16_u8(x, 16, mx, q); };
 #else
-  i32x16 sum16 = {};
-  const auto sixteen = [mx, &sum16](const float* x, int8_t* q) { softmax16_u8(x, mx, q, &sum16); };
+  I<W> sum_w = {};
+  const auto sixteen = [mx, &sum_w](const float* x, int8_t* q) { softmax16_u8<W>(x, mx, q, &sum_w); };
   for (j = 0; j + 16 <= len; j += 16) sixteen(s + j, p + j);
 #endif
   if (j < len) {
@@ -398,10 +479,14 @@ int32_t softmax_row_u8(const float* s, int len, int8_t* p) {
     std::memcpy(p + j, q, static_cast<size_t>(len - j));
   }
 #if !defined(__wasm_simd128__)
-  for (int c = 0; c < 16; ++c) sum += sum16[c];
+  for (int c = 0; c < W; ++c) sum += sum_w[c];
 #endif
   return sum;
 }
+
+}  // namespace
+
+INDORERANK_WIDTHS(int32_t, softmax_row_u8, (const float* s, int len, int8_t* p), (s, len, p))
 
 float tanh(float x) {
   // tanh(x) = sign(x) * (1 - 2 / (exp(2|x|) + 1)); exact enough past |x| = 9.
