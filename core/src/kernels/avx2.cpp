@@ -5,7 +5,10 @@
 // odd bytes (depth 1 and 3); vpmaddwd against the broadcast activation pairs
 // (a0, a2) and (a1, a3) then gives each column's full 4-deep dot product in
 // its own int32 lane, so no reduction is needed at the end.
-// Tile: 4 rows x 16 columns; the row tile's activation pairs are built once
+// Tile: 8 rows x 8 columns (half a 16-column block): 8 accumulators, the two
+// split weight vectors and two broadcasts fit the 16 registers, so nothing
+// spills (4 x 16 did: GCC moved accumulators through the stack), and each
+// weight split serves 8 rows. The row tile's activation pairs are built once
 // and reused across all column blocks.
 #include <immintrin.h>
 
@@ -14,6 +17,8 @@
 
 namespace indorerank::kernels {
 namespace {
+
+constexpr int kRows = 8;  // rows per tile
 
 // Activations of R rows rewritten once per row tile as the int32 words
 // vpmaddwd wants: for depth group kb, (a0 | a2 << 16) then (a1 | a3 << 16).
@@ -67,33 +72,25 @@ struct DequantOut {
   }
 };
 
+// Columns col0..col0+7 of rows 0..R-1: the half `h` of each 64-byte block row.
 template <int R, typename Out>
-inline void tile(int kb_count, const int32_t* pairs, const int8_t* wb, const int32_t* col_sums, int col0,
+inline void tile(int kb_count, const int32_t* pairs, const int8_t* wb, int h, const int32_t* col_sums, int col0,
                  const Out& out) {
-  __m256i acc[R][2];
-  for (int r = 0; r < R; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+  __m256i acc[R];
+  for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_si256();
   for (int kb = 0; kb < kb_count; ++kb) {
-    const int8_t* blk = wb + static_cast<size_t>(kb) * kNr * kKr;
-    __m256i w_even[2], w_odd[2];
-    for (int h = 0; h < 2; ++h) {
-      const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 32 * h));
-      w_even[h] = _mm256_srai_epi16(_mm256_slli_epi16(w, 8), 8);
-      w_odd[h] = _mm256_srai_epi16(w, 8);
-    }
+    const __m256i w =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + static_cast<size_t>(kb) * kNr * kKr + 32 * h));
+    const __m256i w_even = _mm256_srai_epi16(_mm256_slli_epi16(w, 8), 8);
+    const __m256i w_odd = _mm256_srai_epi16(w, 8);
     const int32_t* pk = pairs + static_cast<size_t>(kb) * R * 2;
     for (int r = 0; r < R; ++r) {
-      const __m256i a_even = _mm256_set1_epi32(pk[2 * r]);
-      const __m256i a_odd = _mm256_set1_epi32(pk[2 * r + 1]);
-      for (int h = 0; h < 2; ++h) {
-        acc[r][h] = _mm256_add_epi32(acc[r][h], _mm256_madd_epi16(w_even[h], a_even));
-        acc[r][h] = _mm256_add_epi32(acc[r][h], _mm256_madd_epi16(w_odd[h], a_odd));
-      }
+      const __m256i even = _mm256_madd_epi16(w_even, _mm256_set1_epi32(pk[2 * r]));
+      const __m256i odd = _mm256_madd_epi16(w_odd, _mm256_set1_epi32(pk[2 * r + 1]));
+      acc[r] = _mm256_add_epi32(acc[r], _mm256_add_epi32(even, odd));
     }
   }
-  for (int r = 0; r < R; ++r) {
-    out(r, col0, acc[r][0], col_sums);
-    out(r, col0 + 8, acc[r][1], col_sums);
-  }
+  for (int r = 0; r < R; ++r) out(r, col0, acc[r], col_sums);
 }
 
 template <int R, typename Out>
@@ -101,12 +98,14 @@ inline void row_tile(int kb_count, const int8_t* a, size_t lda, const int8_t* w_
                      int nb_begin, int nb_end, const Out& out, int32_t* pairs) {
   activation_pairs<R>(kb_count, a, lda, pairs);
   for (int nb = nb_begin; nb < nb_end; ++nb)
-    tile<R>(kb_count, pairs, w_packed + static_cast<size_t>(nb) * kb_count * kNr * kKr, col_sums, nb * kNr, out);
+    for (int h = 0; h < 2; ++h)
+      tile<R>(kb_count, pairs, w_packed + static_cast<size_t>(nb) * kb_count * kNr * kKr, h, col_sums, nb * kNr + 8 * h,
+              out);
 }
 
 // Scratch: a row tile's activation pairs, 8 bytes per row and depth group.
 size_t scratch_bytes__avx2(int /*m*/, int k_pad) {
-  return static_cast<size_t>(k_pad / kKr) * 4 * 2 * sizeof(int32_t);
+  return static_cast<size_t>(k_pad / kKr) * kRows * 2 * sizeof(int32_t);
 }
 
 // `shift(out, r)` moves the output to row r.
@@ -114,7 +113,7 @@ template <typename Out, typename Shift>
 inline void gemm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
                  int nb_begin, int nb_end, const Out& out, Shift shift, void* scratch) {
   const int kb = k_pad / kKr;
-  for_each_row_tile(m, [&](auto rows, int r) {
+  for_each_row_tile<kRows>(m, [&](auto rows, int r) {
     row_tile<rows.value>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r),
                          static_cast<int32_t*>(scratch));
   });
