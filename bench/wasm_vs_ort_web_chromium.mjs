@@ -7,9 +7,11 @@
 // The peer's speed moves by 10-25% between runs on a shared machine, so
 // --rounds N runs the whole list N times in turn and gives each row's median
 // and range; --peer best keeps only onnxruntime-web's usual best (int8, one
-// pair per run) to make rounds cheaper (~3 min each).
+// pair per run) to make rounds cheaper (~3 min each). --threads 2 gives each
+// runtime two threads in a cross-origin isolated page (ours: the pthreads
+// build; the peer: numThreads 2).
 //   node bench/wasm_vs_ort_web_chromium.mjs --hf HF_DIR --model M.int8.safetensors [--queries 2] [--runs 3]
-//                                           [--rounds 1] [--peer all|best]
+//                                           [--rounds 1] [--peer all|best] [--threads 1]
 import path from 'node:path';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -22,15 +24,18 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
 const { values: a } = parseArgs({
   options: { hf: { type: 'string' }, model: { type: 'string' }, queries: { type: 'string', default: '2' },
-    runs: { type: 'string', default: '3' }, rounds: { type: 'string', default: '1' }, peer: { type: 'string', default: 'all' } },
+    runs: { type: 'string', default: '3' }, rounds: { type: 'string', default: '1' }, peer: { type: 'string', default: 'all' },
+    threads: { type: 'string', default: '1' } },
 });
 if (!['all', 'best'].includes(a.peer)) throw new Error('--peer takes all or best');
 const rounds = Number(a.rounds);
 if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error('--rounds takes a whole number >= 1');
+const threads = Number(a.threads);
+if (!(Number.isInteger(threads) && threads >= 1)) throw new Error('--threads takes a whole number >= 1');
 const { ids, meanLen, minLen, maxLen } = await modelInputs(a.model, Number(a.queries));
 
 const server = await startServer({
-  isolated: false,
+  isolated: threads > 1,
   mounts: {
     '/': path.join(here, 'chromium_page'), '/bench/': here, '/pkg/': path.join(root, 'js'),
     '/ort/': path.join(root, 'tests', 'node_modules', 'onnxruntime-web', 'dist'),
@@ -38,7 +43,7 @@ const server = await startServer({
   },
 });
 const { context, close } = await launchChromium();
-const common = { ids, group: 100, runs: Number(a.runs) };
+const common = { ids, group: 100, runs: Number(a.runs), threads };
 const rows = [];
 try {
   const inPage = async (fn, arg) => {
@@ -64,11 +69,12 @@ try {
   for (let round = 0; round < rounds; ++round) {
     for (const [i, job] of jobs.entries()) {
       const r = await inPage(job.fn, job.arg);
+      if (r.threads !== threads) throw new Error(`${job.fn} ran on ${r.threads} threads, not ${threads}`);
       if (job.ours) rows[i].name = `indorerank wasm (\`${r.kernel}\`)`;
       rows[i].seconds.push(r.seconds);
     }
   }
-  console.log(`machine: ${cpus()[0].model}; Chromium ${context.browser()?.version() ?? ''}, headless, one thread each; ` +
+  console.log(`machine: ${cpus()[0].model}; Chromium ${context.browser()?.version() ?? ''}, headless, ${threads === 1 ? 'one thread' : `${threads} threads`} each; ` +
     `${ids.length} pairs (${a.queries} queries x 100), tokens per pair mean ${meanLen.toFixed(1)} (min ${minLen}, max ${maxLen}), ` +
     `median of ${a.runs} runs` + (rounds > 1 ? `; ${rounds} rounds in turn, their median (range)` : ''));
   const median = (v) => [...v].sort((x, y) => x - y)[Math.floor((v.length - 1) / 2)];
