@@ -161,8 +161,13 @@ async function importGlue(url) {
  */
 async function loadModule(variant, options) {
   const f = resolveFiles(options)[variant];
-  const [wasmModule, factory, relaxed] = await Promise.all([compiledModule(f.wasm, options.onBytes),
+  // All three load at once; when several fail, the .wasm file's error is the
+  // one reported (it carries the HTTP status), whichever failed first.
+  const settled = await Promise.allSettled([compiledModule(f.wasm, options.onBytes),
     importGlue(f.glue), f.relaxed ? relaxedModule(f.relaxed) : undefined]);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  const [wasmModule, factory, relaxed] = settled.map((s) => s.value);
   return factory({
     threadPoolSize: options.threadPoolSize,
     relaxedSimd: relaxed?.module,
