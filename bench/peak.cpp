@@ -41,20 +41,24 @@ __attribute__((target("avx2"))) void chain_vpmaddwd() {
   __m256i acc0 = _mm256_set1_epi32(1), acc1 = acc0, acc2 = acc0, acc3 = acc0, acc4 = acc0, acc5 = acc0, acc6 = acc0,
           acc7 = acc0, t0, t1, t2, t3;
   long n = 100000;
-#define INDORERANK_PEAK_STEP(t, acc) \
-  "vpmaddwd %[b], %[a], %[" #t       \
-  "]\n\t"                            \
+  // clang-format off
+#define INDORERANK_PEAK_STEP(t, acc)                    \
+  "vpmaddwd %[b], %[a], %[" #t "]\n\t"                  \
   "vpaddd %[" #t "], %[" #acc "], %[" #acc "]\n\t"
-  asm volatile("1:\n\t" INDORERANK_PEAK_STEP(t0, acc0) INDORERANK_PEAK_STEP(t1, acc1) INDORERANK_PEAK_STEP(t2, acc2)
-                   INDORERANK_PEAK_STEP(t3, acc3) INDORERANK_PEAK_STEP(t0, acc4) INDORERANK_PEAK_STEP(t1, acc5)
-                       INDORERANK_PEAK_STEP(t2, acc6) INDORERANK_PEAK_STEP(t3, acc7) "dec %[n]\n\t"
-                                                                                       "jnz 1b"
+  asm volatile("1:\n\t"
+               INDORERANK_PEAK_STEP(t0, acc0) INDORERANK_PEAK_STEP(t1, acc1)
+               INDORERANK_PEAK_STEP(t2, acc2) INDORERANK_PEAK_STEP(t3, acc3)
+               INDORERANK_PEAK_STEP(t0, acc4) INDORERANK_PEAK_STEP(t1, acc5)
+               INDORERANK_PEAK_STEP(t2, acc6) INDORERANK_PEAK_STEP(t3, acc7)
+               "dec %[n]\n\t"
+               "jnz 1b"
                : [acc0] "+x"(acc0), [acc1] "+x"(acc1), [acc2] "+x"(acc2), [acc3] "+x"(acc3), [acc4] "+x"(acc4),
                  [acc5] "+x"(acc5), [acc6] "+x"(acc6), [acc7] "+x"(acc7), [t0] "=&x"(t0), [t1] "=&x"(t1),
                  [t2] "=&x"(t2), [t3] "=&x"(t3), [n] "+r"(n)
                : [a] "x"(a), [b] "x"(b)
                : "cc");
 #undef INDORERANK_PEAK_STEP
+  // clang-format on
   const __m256i s = _mm256_add_epi32(_mm256_add_epi32(_mm256_add_epi32(acc0, acc1), _mm256_add_epi32(acc2, acc3)),
                                      _mm256_add_epi32(_mm256_add_epi32(acc4, acc5), _mm256_add_epi32(acc6, acc7)));
   g_sink = _mm256_extract_epi32(s, 0);
