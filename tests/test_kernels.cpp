@@ -1,6 +1,9 @@
 // Every compiled kernel equals the reference bit for bit (int32 results), at
 // every tail size and at the real layer shapes; ref equals a naive GEMM.
 #include <catch2/catch.hpp>
+#if defined(INDORERANK_HAVE_AVXVNNI)
+#include <cpuid.h>
+#endif
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -15,7 +18,23 @@ using namespace indorerank::kernels;
 
 // Kernels take all their working memory from the caller (the arena, which the
 // memory cap counts): a kernel call allocates nothing on the heap.
+#if defined(INDORERANK_HAVE_AVXVNNI)
+namespace indorerank::kernels {
+extern const KernelTable kAvxVnniStandIn;  // avx_vnni_stand_in.cpp
+}
+#endif
+
 namespace {
+
+// The kernels this CPU runs, plus the avx_vnni body with its AVX2 stand-in
+// (no CPU here runs the real instruction; where one does, it is in available()).
+std::vector<const KernelTable*> under_test() {
+  std::vector<const KernelTable*> out = available();
+#if defined(INDORERANK_HAVE_AVXVNNI)
+  if (__builtin_cpu_supports("avx2")) out.insert(out.begin(), &kAvxVnniStandIn);
+#endif
+  return out;
+}
 
 std::vector<int8_t> random_int8(size_t n, std::mt19937& rng, bool extremes) {
   std::uniform_int_distribution<int> d(-127, 127);
@@ -90,7 +109,7 @@ void check_shape(int m, int n, int k, std::mt19937& rng, bool extremes = false) 
   const auto expect = naive(m, n, k, a, lda, w);
   INFO("m=" << m << " n=" << n << " k=" << k);
   REQUIRE(run(kRefKernel, m, p, a, lda, 0, p.n_blocks()) == expect);
-  for (const KernelTable* kt : available()) {
+  for (const KernelTable* kt : under_test()) {
     INFO("kernel " << kt->name);
     REQUIRE(run(*kt, m, p, a, lda, 0, p.n_blocks()) == expect);
   }
@@ -126,7 +145,7 @@ TEST_CASE("a partial block range writes only its columns", "[kernels]") {
   for (int i = 0; i < m; ++i)
     for (int q = k; q < p.k_pad; ++q) a[static_cast<size_t>(i) * p.k_pad + q] = 0;
   const auto full = run(kRefKernel, m, p, a, p.k_pad, 0, p.n_blocks());
-  for (const KernelTable* kt : available()) {
+  for (const KernelTable* kt : under_test()) {
     std::vector<int32_t> c(static_cast<size_t>(m) * p.n_pad, -1);
     Scratch scratch(*kt, m, p.k_pad);
     kt->gemm_s8s8_s32(m, p.k_pad, a.data(), p.k_pad, p.data.data(), p.col_sums.data(), 1, 3, c.data(), p.n_pad,
@@ -154,6 +173,13 @@ TEST_CASE("dispatch always offers ref last and finds kernels by name", "[kernels
 #if defined(INDORERANK_HAVE_WASM_SIMD128)
   REQUIRE(std::string(best().name) == "wasm_simd128");
 #endif
+#if defined(INDORERANK_HAVE_AVXVNNI)
+  // Listed exactly where CPUID reports AVX-VNNI (leaf 7.1, EAX bit 4) and the
+  // real instruction then matched ref (a CPU where it did not fails here).
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  const bool has_avx_vnni = __get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx) && ((eax >> 4) & 1u);
+  REQUIRE((find("avx_vnni") != nullptr) == (has_avx_vnni && __builtin_cpu_supports("avx2")));
+#endif
 }
 
 TEST_CASE("the dequantizing GEMM equals int32 GEMM + dequantize_row bit for bit", "[kernels]") {
@@ -179,7 +205,7 @@ TEST_CASE("the dequantizing GEMM equals int32 GEMM + dequantize_row bit for bit"
                                           p.col_sums.data(), w_scale.data(), bias.data(), n,
                                           expect.data() + static_cast<size_t>(i) * n);
         const Dequant dq{a_scale.data(), a_zero.data(), w_scale.data(), bias.data(), n};
-        for (const KernelTable* kt : available()) {
+        for (const KernelTable* kt : under_test()) {
           const size_t ldy = static_cast<size_t>(n) + 2;
           std::vector<float> y(static_cast<size_t>(m) * ldy, -7.0f);
           Scratch scratch(*kt, m, p.k_pad);
@@ -213,7 +239,7 @@ void past_n_f32(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w, 
 }  // namespace
 
 TEST_CASE("check_against_ref passes every kernel and names a wrong one", "[kernels]") {
-  for (const KernelTable* kt : available()) {
+  for (const KernelTable* kt : under_test()) {
     INFO("kernel " << kt->name);
     REQUIRE(check_against_ref(*kt, false).empty());
     REQUIRE(check_against_ref(*kt, true).empty());

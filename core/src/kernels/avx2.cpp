@@ -17,6 +17,7 @@
 
 #include "kernels.hpp"
 #include "row_tiles.hpp"
+#include "ymm_out.hpp"
 
 namespace indorerank::kernels {
 namespace {
@@ -45,44 +46,6 @@ inline void activation_pairs(int kb_count, const int8_t* a, size_t lda, int64_t*
     }
   }
 }
-
-// Where a tile's exact int32 results (8 columns at a time) go: stored as they are...
-struct Int32Out {
-  int32_t* c;
-  size_t ldc;
-  void operator()(int r, int col0, __m256i v, const int32_t* /*col_sums*/) const {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + r * ldc + col0), v);
-  }
-};
-
-// ...or dequantized (see Dequant) and stored as floats, columns < n only.
-struct DequantOut {
-  const Dequant* dq;
-  float* y;
-  size_t ldy;
-  int row0;  // first row of the tile
-  void operator()(int tile_row, int col0, __m256i v, const int32_t* col_sums) const {
-    const int r = row0 + tile_row;
-    const int valid = dq->n - col0;
-    if (valid <= 0) return;
-    const __m256i zero_fix = _mm256_mullo_epi32(
-        _mm256_set1_epi32(dq->a_zero[r]), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(col_sums + col0)));
-    const __m256i corrected = _mm256_sub_epi32(v, zero_fix);
-    float* out = y + r * ldy + col0;
-    if (valid >= 8) {
-      __m256 f = _mm256_cvtepi32_ps(corrected);
-      f = _mm256_mul_ps(f, _mm256_set1_ps(dq->a_scale[r]));
-      f = _mm256_mul_ps(f, _mm256_loadu_ps(dq->w_scale + col0));
-      f = _mm256_add_ps(f, _mm256_loadu_ps(dq->bias + col0));
-      _mm256_storeu_ps(out, f);
-      return;
-    }
-    int32_t c[8];
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), corrected);
-    for (int j = 0; j < valid; ++j)
-      out[j] = static_cast<float>(c[j]) * dq->a_scale[r] * dq->w_scale[col0 + j] + dq->bias[col0 + j];
-  }
-};
 
 // Columns 0..7 of rows 0..R-1 over all depth groups, starting at the weight
 // bytes `wp` (one half of a 64-byte block row): sums[r] gets row r's eight
@@ -170,35 +133,24 @@ size_t scratch_bytes__avx2(int /*m*/, int k_pad) {
   return static_cast<size_t>(k_pad / kKr) * kRows * sizeof(int64_t);
 }
 
-// `shift(out, r)` moves the output to row r.
-template <typename Out, typename Shift>
+template <typename Out>
 inline void gemm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
-                 int nb_begin, int nb_end, const Out& out, Shift shift, void* scratch) {
+                 int nb_begin, int nb_end, const Out& out, void* scratch) {
   const int kb = k_pad / kKr;
   for_each_row_tile<kRows>(m, [&](auto rows, int r) {
-    row_tile<rows.value>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, shift(out, r),
+    row_tile<rows.value>(kb, a + r * lda, lda, w_packed, col_sums, nb_begin, nb_end, out.at_row(r),
                          static_cast<int64_t*>(scratch));
   });
 }
 
 void gemm_s8s8_s32__avx2(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
                          int nb_begin, int nb_end, int32_t* c, size_t ldc, void* scratch) {
-  gemm(
-      m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, Int32Out{c, ldc},
-      [](const Int32Out& o, int r) {
-        return Int32Out{o.c + r * o.ldc, o.ldc};
-      },
-      scratch);
+  gemm(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, ymm::Int32Out{c, ldc}, scratch);
 }
 
 void gemm_s8s8_f32__avx2(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
                          int nb_begin, int nb_end, const Dequant& dq, float* y, size_t ldy, void* scratch) {
-  gemm(
-      m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, DequantOut{&dq, y, ldy, 0},
-      [](const DequantOut& o, int r) {
-        return DequantOut{o.dq, o.y, o.ldy, o.row0 + r};
-      },
-      scratch);
+  gemm(m, k_pad, a, lda, w_packed, col_sums, nb_begin, nb_end, ymm::DequantOut{&dq, y, ldy, 0}, scratch);
 }
 
 }  // namespace

@@ -16,6 +16,9 @@ std::vector<const KernelTable*> available() {
       __builtin_cpu_supports("avx512vnni"))
     out.push_back(&kAvx512VnniKernel);
 #endif
+#if defined(INDORERANK_HAVE_AVXVNNI)
+  if (avx_vnni_usable()) out.push_back(&kAvxVnniKernel);
+#endif
 #if defined(INDORERANK_HAVE_AVX2)
   if (__builtin_cpu_supports("avx2")) out.push_back(&kAvx2Kernel);
 #endif

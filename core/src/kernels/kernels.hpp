@@ -77,6 +77,11 @@ extern const KernelTable kAvx2Kernel;
 #if defined(INDORERANK_HAVE_AVX512VNNI)
 extern const KernelTable kAvx512VnniKernel;
 #endif
+#if defined(INDORERANK_HAVE_AVXVNNI)
+extern const KernelTable kAvxVnniKernel;  // VEX vpdpbusd on ymm (avx_vnni_kernel.hpp)
+/// Whether this CPU has AVX-VNNI and kAvxVnniKernel matches ref on it (checked once).
+bool avx_vnni_usable();
+#endif
 #if defined(INDORERANK_HAVE_WASM_SIMD128)
 extern const KernelTable kWasmSimd128Kernel;
 #endif
