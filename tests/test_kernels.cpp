@@ -16,14 +16,14 @@
 
 using namespace indorerank::kernels;
 
-// Kernels take all their working memory from the caller (the arena, which the
-// memory cap counts): a kernel call allocates nothing on the heap.
 #if defined(INDORERANK_HAVE_AVXVNNI)
 namespace indorerank::kernels {
 extern const KernelTable kAvxVnniStandIn;  // avx_vnni_stand_in.cpp
 }
 #endif
 
+// Kernels take all their working memory from the caller (the arena, which the
+// memory cap counts): a kernel call allocates nothing on the heap.
 namespace {
 
 // The kernels this CPU runs, plus the avx_vnni body with its AVX2 stand-in
