@@ -85,4 +85,18 @@ if ! node -e '
   echo "setup: npm packages for tests/"
   (cd tests && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error)
 fi
+# Node.js 24, the active LTS most users run (the machine's node may be older):
+# the official binary as the npm registry ships it (node-linux-<arch>), into
+# the ignored third_party/node-lts/. The JS tests run on it too, and the Node
+# benchmark uses it.
+NODE_LTS=24.22.3
+if [ "$(third_party/node-lts/bin/node --version 2>/dev/null)" != "v$NODE_LTS" ]; then
+  echo "setup: Node.js $NODE_LTS"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-linux-$(node -p process.arch)@$NODE_LTS" >/dev/null && tar xzf node-linux-*.tgz)
+  rm -rf third_party/node-lts
+  mkdir -p third_party
+  mv "$tmp/package" third_party/node-lts
+  rm -rf "$tmp"
+fi
 echo "setup: ok"

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { Reranker } from '../../js/src/node.js';
-import { FIXTURES, TINY, PASSAGES, serveDir, snapshot } from './support.mjs';
+import { FIXTURES, TINY, PASSAGES, serveDir, snapshot, expectedKernel } from './support.mjs';
 
 const QUERY = 'apa ibu kota indonesia';
 
@@ -129,7 +129,7 @@ test('info says what runs', async () => {
   await r.rerank(QUERY, PASSAGES);
   const i = r.info();
   assert.equal(i.backend, 'wasm');
-  assert.equal(i.kernel, 'wasm_simd128');
+  assert.equal(i.kernel, expectedKernel().kernel);
   assert.equal(i.maxLength, 256);
   assert.equal(i.fileBytes, readFileSync(TINY).byteLength);
   assert.ok(i.peakBytes > 0 && i.peakBytes <= i.memoryLimit);

@@ -1,8 +1,9 @@
 // Shared by the JS suites: where the fixtures, the package and the native CLI are.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startServer } from '../../tools/serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,3 +34,19 @@ export async function serveDir(dir) {
 
 /** Deep copy through JSON, to prove inputs were not modified. */
 export const snapshot = (v) => JSON.stringify(v);
+
+/**
+ * The kernel the package's engine must report in a Node.js run as `node ...flags`:
+ * wasm_relaxed where that runtime reads the relaxed module's int8 dot exactly
+ * (tests/browser/relaxed_reading.mjs, the browser tests' oracle too), else
+ * wasm_simd128. Relaxed SIMD is on by default from Node 22; Node 20 needs a
+ * flag and reads it inexactly.
+ */
+export function expectedKernel(node = process.execPath, flags = []) {
+  const reading = execFileSync(node, [...flags, '--input-type=module', '-e', `
+    import { readFileSync } from 'node:fs';
+    import { readingInPage } from ${JSON.stringify(pathToFileURL(path.join(here, '..', 'browser', 'relaxed_reading.mjs')).href)};
+    console.log(await readingInPage(readFileSync(${JSON.stringify(path.join(ROOT, 'js', 'dist', 'indorerank-relaxed.wasm'))})));
+  `]).toString().trim();
+  return { reading, kernel: reading === 'unsigned' || reading === 'signed' ? 'wasm_relaxed' : 'wasm_simd128' };
+}
