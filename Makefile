@@ -161,10 +161,10 @@ bench-serve: native
 	cd $(BUILD)/native && ctest -R 'fixture.tiny|convert.tiny' --output-on-failure >/dev/null
 	/usr/bin/python3 bench/serve_load.py $(CLI) $(FIXTURES)/tiny.int8.safetensors --soak $(SOAK)
 
-# indorerank wasm vs onnxruntime-web, one thread each: in Node (SIMD128: Node 20's
-# relaxed SIMD is inexact), then in Chromium (wasm_relaxed and wasm_simd128).
+# indorerank wasm vs onnxruntime-web, one thread each: in Node 24 LTS, then in
+# Chromium (the kernel each picks, and wasm_simd128 by name).
 bench-wasm: fixtures-full wasm
-	node bench/wasm_vs_ort_web.mjs --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors
+	$(NODE_LTS_PATH) node bench/wasm_vs_ort_web.mjs --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors
 	node bench/wasm_vs_ort_web_chromium.mjs --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors
 
 # Relaxed SIMD in Node and Chromium: GMAC/s of the int8 dot forms, and how
