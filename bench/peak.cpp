@@ -64,33 +64,64 @@ __attribute__((target("avx2"))) void chain_vpmaddwd() {
   g_sink = _mm256_extract_epi32(s, 0);
 }
 
-// VEX vpdpbusd on ymm (AVX-VNNI): 12 chains, enough for a 5-cycle latency at
-// two per cycle. Not timed on the project's machines (none has AVX-VNNI).
+// vpdpbusd peaks, in assembly for the same reason as above (written with
+// intrinsics, GCC 12 copied every accumulator to a second register around
+// each vpdpbusd, and for ymm stored them to the stack too: the loops timed
+// the front end, not the multiplier). Twelve independent chains, enough for a
+// 5-cycle latency at two per cycle.
+// clang-format off
+#define INDORERANK_PEAK_DOT12(insn)                                                           \
+  "1:\n\t"                                                                                   \
+  insn(c0) insn(c1) insn(c2) insn(c3) insn(c4) insn(c5)                                      \
+  insn(c6) insn(c7) insn(c8) insn(c9) insn(c10) insn(c11)                                    \
+  "dec %[n]\n\t"                                                                             \
+  "jnz 1b"
+#define INDORERANK_PEAK_CHAINS(c)                                                              \
+  [c0] "+x"(c[0]), [c1] "+x"(c[1]), [c2] "+x"(c[2]), [c3] "+x"(c[3]), [c4] "+x"(c[4]),      \
+  [c5] "+x"(c[5]), [c6] "+x"(c[6]), [c7] "+x"(c[7]), [c8] "+x"(c[8]), [c9] "+x"(c[9]),      \
+  [c10] "+x"(c[10]), [c11] "+x"(c[11])
+// clang-format on
+constexpr long kDotIters = 100000;
+
+// VEX vpdpbusd on ymm (AVX-VNNI).
 __attribute__((target("avx2,avxvnni"))) void chain_vpdpbusd_ymm() {
-  __m256i acc[12];
-  for (auto& x : acc) x = _mm256_set1_epi32(1);
-  const __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(5);
-  for (int i = 0; i < 100000; ++i)
-    for (auto& x : acc) x = _mm256_dpbusd_avx_epi32(x, a, b);
+  __m256i c[12];
+  for (auto& x : c) x = _mm256_set1_epi32(1);
+  const __m256i a = _mm256_set1_epi8(3), b = _mm256_set1_epi8(static_cast<char>(g_sink | 5));
+  long n = kDotIters;
+#define INDORERANK_PEAK_YMM(acc) "%{vex%} vpdpbusd %[b], %[a], %[" #acc "]\n\t"
+  asm volatile(INDORERANK_PEAK_DOT12(INDORERANK_PEAK_YMM)
+               : INDORERANK_PEAK_CHAINS(c), [n] "+r"(n)
+               : [a] "x"(a), [b] "x"(b)
+               : "cc");
+#undef INDORERANK_PEAK_YMM
   int s = 0;
-  for (auto& x : acc) s += _mm256_extract_epi32(x, 0);
+  for (auto& x : c) s += _mm256_extract_epi32(x, 0);
   g_sink = s;
 }
 
+// EVEX vpdpbusd on zmm (AVX-512 VNNI); "v" lets the chains use zmm16-31.
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) void chain_vpdpbusd() {
-  __m512i acc[8];
-  for (auto& x : acc) x = _mm512_set1_epi32(1);
-  const __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(5);
-  for (int i = 0; i < 100000; ++i)
-    for (auto& x : acc) x = _mm512_dpbusd_epi32(x, a, b);
+  __m512i c[12];
+  for (auto& x : c) x = _mm512_set1_epi32(1);
+  const __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(static_cast<char>(g_sink | 5));
+  long n = kDotIters;
+#define INDORERANK_PEAK_ZMM(acc) "vpdpbusd %[b], %[a], %[" #acc "]\n\t"
+  asm volatile(INDORERANK_PEAK_DOT12(INDORERANK_PEAK_ZMM)
+               : INDORERANK_PEAK_CHAINS(c), [n] "+r"(n)
+               : [a] "v"(a), [b] "v"(b)
+               : "cc");
+#undef INDORERANK_PEAK_ZMM
   int s = 0;
-  for (auto& x : acc) {
+  for (auto& x : c) {
     int buf[16];
     _mm512_storeu_si512(buf, x);
     s += buf[0];
   }
   g_sink = s;
 }
+#undef INDORERANK_PEAK_DOT12
+#undef INDORERANK_PEAK_CHAINS
 #endif
 
 #if defined(__wasm_simd128__)
@@ -120,8 +151,8 @@ __attribute__((noinline)) void chain_i32x4_dot_i16x8() {
 double instruction_peak_gmacs(const std::string& kernel) {
 #if defined(__x86_64__)
   if (kernel == "avx2") return time_gmacs(chain_vpmaddwd, 100000.0 * 8 * 16);
-  if (kernel == "avx_vnni") return time_gmacs(chain_vpdpbusd_ymm, 100000.0 * 12 * 32);
-  if (kernel == "avx512_vnni") return time_gmacs(chain_vpdpbusd, 100000.0 * 8 * 64);
+  if (kernel == "avx_vnni") return time_gmacs(chain_vpdpbusd_ymm, kDotIters * 12.0 * 32);
+  if (kernel == "avx512_vnni") return time_gmacs(chain_vpdpbusd, kDotIters * 12.0 * 64);
 #endif
 #if defined(__wasm_simd128__)
   if (kernel == "wasm_simd128") return time_gmacs(chain_i32x4_dot_i16x8, double(kWasmIters) * kWasmChains * 8);
