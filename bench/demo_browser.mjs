@@ -60,7 +60,8 @@ async function search(page, query) {
   return page.evaluate(() => {
     const ms = (id) => Number(document.getElementById(id).dataset.ms);
     return { bm25: ms('t-bm25'), rerank: ms('t-rerank'), total: ms('t-total'), candidates: Number(document.body.dataset.candidates),
-      threads: Number(document.getElementById('threads').dataset.threads), mem: document.getElementById('mem').textContent };
+      threads: Number(document.getElementById('threads').dataset.threads), mem: document.getElementById('mem').textContent,
+      kernel: document.getElementById('kernel').textContent };
   });
 }
 
@@ -104,6 +105,7 @@ async function main() {
           threads: r[0].threads, k,
           bm25: median(r.map((x) => x.bm25)), rerank: median(r.map((x) => x.rerank)),
           both: median(r.map((x) => x.bm25 + x.rerank)), page: median(r.map((x) => x.total)), mem: r.at(-1).mem,
+          kernel: r.at(-1).kernel,
         };
         rows.push(row);
         console.error(`  ${row.threads} thread(s), top ${k}: ${row.both.toFixed(0)} ms`);
@@ -119,10 +121,10 @@ async function main() {
   console.log(`machine: ${cpu}, ${os.cpus().length} cores (load average ${loadBefore} before, ${loadavg()} after); ` +
     `${browser}, headless; model ${path.basename(model)}; ${queries.length} queries, median`);
   console.log(`pairs: top 20 ${shapes[20]}; top 100 ${shapes[100]}`);
-  console.log('| engine threads | candidates reranked | BM25 ms | rerank ms | search + rerank ms | in the page ms | peak memory |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| engine threads | kernel (the page picked it) | candidates reranked | BM25 ms | rerank ms | search + rerank ms | in the page ms | peak memory |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows.sort((a, b) => a.threads - b.threads || a.k - b.k)) {
-    console.log(`| ${r.threads} | ${r.k} | ${r.bm25.toFixed(1)} | ${r.rerank.toFixed(0)} | ${r.both.toFixed(0)} | ${r.page.toFixed(0)} | ${r.mem} |`);
+    console.log(`| ${r.threads} | ${r.kernel} | ${r.k} | ${r.bm25.toFixed(1)} | ${r.rerank.toFixed(0)} | ${r.both.toFixed(0)} | ${r.page.toFixed(0)} | ${r.mem} |`);
   }
 }
 
