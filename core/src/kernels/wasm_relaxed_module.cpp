@@ -15,9 +15,12 @@
 //
 // Operands: W packed as kernels.hpp says (16 columns x 4 depth per 64-byte
 // block: four vectors of 4 columns, one column per int32 lane, which is the
-// relaxed dot's own lane layout), A as int8 rows. A tile is 2 rows x 16
-// columns: 8 accumulators + 4 weight vectors + 2 activation splats fit V8's
-// 15 xmm registers.
+// relaxed dot's own lane layout), A as int8 rows. The main tile is 5 rows x
+// 8 columns (half a block): 10 accumulators + 2 weight vectors + an
+// activation splat fit V8's 15 xmm registers, and 10 independent dots cover
+// the dot's latency better than a 2 x 16 tile's 8 (6 x 8 spills). Rows left
+// over (and single rows, as in the last layer) take whole-block 2 x 16 and
+// 1 x 16 tiles, which read each weight vector for more columns.
 #include <stddef.h>
 #include <stdint.h>
 #include <wasm_simd128.h>
@@ -29,6 +32,7 @@ namespace {
 
 constexpr int kNr = 16, kKr = 4;
 constexpr int kRowBlock = 64;  // rows whose u8 activations are made at once (scratch: kRowBlock x k_pad)
+constexpr int kTileRows = 5;   // rows of the main (half-block) tile
 
 // kernels::Dequant as laid out on wasm32 (wasm_relaxed.cpp checks the layout).
 struct Dequant {
@@ -100,31 +104,32 @@ INLINE int32_t zero_of(const DequantOut& o, int r) {
   return o.zero(r);
 }
 
-// R rows (from x, ldx bytes apart) x 16 columns of block wb, k_pad / 4 depth
-// groups. `offset` is 128 for the unsigned reading, else 0; rows of the
-// output are row0 + r.
-template <int R, typename Out>
+// R rows (from x, ldx bytes apart) x Q column groups (4 columns each, from
+// col0; wb points at the first group's 16 bytes in each 64-byte block),
+// k_pad / 4 depth groups. `offset` is 128 for the unsigned reading, else 0;
+// rows of the output are row0 + r.
+template <int R, int Q, typename Out>
 INLINE void tile(int kb_count, const int8_t* x, size_t ldx, const int8_t* wb, const int32_t* col_sums, int col0,
                  int32_t offset, int row0, const Out& out) {
   // Each accumulator starts at minus its correction, (offset + zero point)
   // x column sum: int32 arithmetic wraps, so the result is the same as
   // subtracting it at the end, one operation fewer.
-  v128_t acc[R][4];
+  v128_t acc[R][Q];
   _Pragma("unroll") for (int r = 0; r < R; ++r) {
     const v128_t minus_per_sum = wasm_i32x4_splat(-(offset + zero_of(out, row0 + r)));
-    _Pragma("unroll") for (int q = 0; q < 4; ++q) acc[r][q] =
+    _Pragma("unroll") for (int q = 0; q < Q; ++q) acc[r][q] =
         wasm_i32x4_mul(minus_per_sum, wasm_v128_load(col_sums + col0 + 4 * q));
   }
   for (int kb = 0; kb < kb_count; ++kb, x += kKr, wb += kNr * kKr) {
-    v128_t w[4];
-    _Pragma("unroll") for (int q = 0; q < 4; ++q) w[q] = wasm_v128_load(wb + 16 * q);
+    v128_t w[Q];
+    _Pragma("unroll") for (int q = 0; q < Q; ++q) w[q] = wasm_v128_load(wb + 16 * q);
     _Pragma("unroll") for (int r = 0; r < R; ++r) {
       const v128_t xs = wasm_v128_load32_splat(x + r * ldx);
-      _Pragma("unroll") for (int q = 0; q < 4; ++q) acc[r][q] =
+      _Pragma("unroll") for (int q = 0; q < Q; ++q) acc[r][q] =
           wasm_i32x4_relaxed_dot_i8x16_i7x16_add(w[q], xs, acc[r][q]);
     }
   }
-  _Pragma("unroll") for (int q = 0; q < 4; ++q) {
+  _Pragma("unroll") for (int q = 0; q < Q; ++q) {
     const auto cols = out.cols(col0 + 4 * q);
     _Pragma("unroll") for (int r = 0; r < R; ++r) out(row0 + r, col0 + 4 * q, cols, acc[r][q]);
   }
@@ -132,7 +137,8 @@ INLINE void tile(int kb_count, const int8_t* x, size_t ldx, const int8_t* wb, co
 
 // Rows [0, m) x column blocks [nb_begin, nb_end). The unsigned reading
 // rewrites each block of rows as u8 into scratch first; each 16-column block
-// of W (16 x k_pad bytes, in L1 or L2) is then swept over the block's rows.
+// of W (16 x k_pad bytes, in L1 or L2) is then swept over the block's rows,
+// one half at a time in 5-row tiles, then whole for the last rows.
 template <typename Out>
 INLINE void gemm(int unsigned_reading, int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w,
                  const int32_t* col_sums, int nb_begin, int nb_end, uint8_t* scratch, const Out& out) {
@@ -154,11 +160,15 @@ INLINE void gemm(int unsigned_reading, int m, int k_pad, const int8_t* a, size_t
       ldx = k_pad;
     }
     const int32_t offset = unsigned_reading ? 128 : 0;
+    const int main_rows = mb - mb % kTileRows;
     for (int nb = nb_begin; nb < nb_end; ++nb) {
       const int8_t* wb = w + static_cast<size_t>(nb) * kb * kNr * kKr;
-      int r = 0;
-      for (; r + 2 <= mb; r += 2) tile<2>(kb, x + r * ldx, ldx, wb, col_sums, nb * kNr, offset, r0 + r, out);
-      if (r < mb) tile<1>(kb, x + r * ldx, ldx, wb, col_sums, nb * kNr, offset, r0 + r, out);
+      for (int g = 0; g < 4; g += 2)
+        for (int r = 0; r < main_rows; r += kTileRows)
+          tile<kTileRows, 2>(kb, x + r * ldx, ldx, wb + 16 * g, col_sums, nb * kNr + 4 * g, offset, r0 + r, out);
+      int r = main_rows;
+      for (; r + 2 <= mb; r += 2) tile<2, 4>(kb, x + r * ldx, ldx, wb, col_sums, nb * kNr, offset, r0 + r, out);
+      if (r < mb) tile<1, 4>(kb, x + r * ldx, ldx, wb, col_sums, nb * kNr, offset, r0 + r, out);
     }
   }
 }
