@@ -69,6 +69,14 @@ alignas(16) inline int32_t kMagicBitsPlus128[4] = {kMagicBitsValue + 128, kMagic
                                                    kMagicBitsValue + 128};
 inline v128_t c(Const i) { return wasm_v128_load(kConsts[i].v); }
 
+// Keeps independent chains interleaved step by step in the module. Without
+// it clang's stackifier emits each chain whole, one after another, V8 keeps
+// that order, and the CPU cannot reach far enough ahead to overlap them: a
+// chain of 20 dependent operations then runs at its latency. The empty asm
+// (never reordered against another) pins where v is computed; it emits no
+// instruction.
+inline void interleave(v128_t& v) { __asm__ volatile("" : "+r"(v)); }
+
 // Horner's rule with the constants in order, highest degree first:
 // p = c0, then p = p * r + c for each next c.
 template <Const first, Const... rest>
@@ -108,7 +116,10 @@ inline void gelu(float* x) {
   }
   for (int k = 1; k < gelu_poly::kTerms; ++k) {
     const v128_t ck = wasm_v128_load(kGeluCoef[k].v);
-    for (int j = 0; j < N; ++j) p[j] = wasm_f32x4_add(wasm_f32x4_mul(p[j], u[j]), ck);
+    for (int j = 0; j < N; ++j) {
+      p[j] = wasm_f32x4_add(wasm_f32x4_mul(p[j], u[j]), ck);
+      interleave(p[j]);
+    }
   }
   for (int j = 0; j < N; ++j)  // (v > 0 ? v : 0) + p
     wasm_v128_store(x + 4 * j, wasm_f32x4_add(wasm_f32x4_pmax(c(kZero), v[j]), p[j]));
@@ -153,20 +164,31 @@ inline void quantize16_symmetric(const float* x, const float* inv, v128_t inv1, 
 
 // The smallest and largest of 0 and x[0..n) (quantize_row's range): pmin(m,
 // v) is `v < m ? v : m` and pmax(m, v) `v > m ? v : m`, the scalar selects,
-// and min and max are exact in any order.
+// and min and max are exact in any order. Four running minima and maxima,
+// not one: a single pair is a chain of dependent operations one vector long,
+// which runs at the instruction's latency.
 inline void range(const float* x, int n, float* lo, float* hi) {
-  v128_t lo4 = wasm_f32x4_splat(0.0f), hi4 = lo4;
+  v128_t lo4[4], hi4[4];
+  for (int a = 0; a < 4; ++a) lo4[a] = hi4[a] = wasm_f32x4_splat(0.0f);
   int i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int a = 0; a < 4; ++a) {
+      const v128_t v = wasm_v128_load(x + i + 4 * a);
+      lo4[a] = wasm_f32x4_pmin(lo4[a], v);
+      hi4[a] = wasm_f32x4_pmax(hi4[a], v);
+    }
   for (; i + 4 <= n; i += 4) {
     const v128_t v = wasm_v128_load(x + i);
-    lo4 = wasm_f32x4_pmin(lo4, v);
-    hi4 = wasm_f32x4_pmax(hi4, v);
+    lo4[0] = wasm_f32x4_pmin(lo4[0], v);
+    hi4[0] = wasm_f32x4_pmax(hi4[0], v);
   }
-  lo4 = wasm_f32x4_pmin(lo4, wasm_i32x4_shuffle(lo4, lo4, 2, 3, 0, 1));
-  lo4 = wasm_f32x4_pmin(lo4, wasm_i32x4_shuffle(lo4, lo4, 1, 0, 3, 2));
-  hi4 = wasm_f32x4_pmax(hi4, wasm_i32x4_shuffle(hi4, hi4, 2, 3, 0, 1));
-  hi4 = wasm_f32x4_pmax(hi4, wasm_i32x4_shuffle(hi4, hi4, 1, 0, 3, 2));
-  float l = wasm_f32x4_extract_lane(lo4, 0), h = wasm_f32x4_extract_lane(hi4, 0);
+  v128_t l4 = wasm_f32x4_pmin(wasm_f32x4_pmin(lo4[0], lo4[1]), wasm_f32x4_pmin(lo4[2], lo4[3]));
+  v128_t h4 = wasm_f32x4_pmax(wasm_f32x4_pmax(hi4[0], hi4[1]), wasm_f32x4_pmax(hi4[2], hi4[3]));
+  l4 = wasm_f32x4_pmin(l4, wasm_i32x4_shuffle(l4, l4, 2, 3, 0, 1));
+  l4 = wasm_f32x4_pmin(l4, wasm_i32x4_shuffle(l4, l4, 1, 0, 3, 2));
+  h4 = wasm_f32x4_pmax(h4, wasm_i32x4_shuffle(h4, h4, 2, 3, 0, 1));
+  h4 = wasm_f32x4_pmax(h4, wasm_i32x4_shuffle(h4, h4, 1, 0, 3, 2));
+  float l = wasm_f32x4_extract_lane(l4, 0), h = wasm_f32x4_extract_lane(h4, 0);
   for (; i < n; ++i) {
     l = x[i] < l ? x[i] : l;
     h = x[i] > h ? x[i] : h;
@@ -191,17 +213,21 @@ inline float max_abs(const float* x, int n) {
 }
 
 // The maximum of a row (max is exact in any order): pmax(m, v) is
-// `v > m ? v : m`.
+// `v > m ? v : m`. Four running maxima, as in range().
 inline float max_row(const float* s, int len) {
-  v128_t mx4 = wasm_f32x4_splat(-3.4e38f);
+  v128_t mx4[4];
+  for (int a = 0; a < 4; ++a) mx4[a] = wasm_f32x4_splat(-3.4e38f);
   int j = 0;
-  for (; j + 4 <= len; j += 4) mx4 = wasm_f32x4_pmax(mx4, wasm_v128_load(s + j));
+  for (; j + 16 <= len; j += 16)
+    for (int a = 0; a < 4; ++a) mx4[a] = wasm_f32x4_pmax(mx4[a], wasm_v128_load(s + j + 4 * a));
+  for (; j + 4 <= len; j += 4) mx4[0] = wasm_f32x4_pmax(mx4[0], wasm_v128_load(s + j));
+  v128_t m4 = wasm_f32x4_pmax(wasm_f32x4_pmax(mx4[0], mx4[1]), wasm_f32x4_pmax(mx4[2], mx4[3]));
   float mx = -3.4e38f;
   for (; j < len; ++j) mx = s[j] > mx ? s[j] : mx;
   for (int l = 0; l < 4; ++l) {
-    const float m = wasm_f32x4_extract_lane(mx4, 0);
+    const float m = wasm_f32x4_extract_lane(m4, 0);
     mx = m > mx ? m : mx;
-    mx4 = wasm_i32x4_shuffle(mx4, mx4, 1, 2, 3, 0);
+    m4 = wasm_i32x4_shuffle(m4, m4, 1, 2, 3, 0);
   }
   return mx;
 }
