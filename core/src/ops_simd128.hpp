@@ -241,14 +241,25 @@ inline int32_t softmax16_u8(const float* s, int n16, float mx, int8_t* p) {
   v128_t sum4 = wasm_i32x4_splat(0);
   for (int j = 0; j < n16; j += 16) {
     v128_t d[4];
-    for (int i = 0; i < 4; ++i) {
-      const v128_t x = wasm_f32x4_pmax(wasm_f32x4_sub(wasm_v128_load(s + j + 4 * i), m4), c(kExpFloor));
-      const v128_t t = wasm_f32x4_add(wasm_f32x4_mul(x, c(kLog2E)), magic);
-      const v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(wasm_f32x4_sub(t, magic), c(kLn2)));
-      const v128_t q = horner<kE5, kE4, kE3, kE2, kE1, kE1>(r);
-      const v128_t scale = wasm_i32x4_shl(wasm_i32x4_sub(t, wasm_v128_load(kMagicBitsLess127)), 23);
-      d[i] = wasm_i32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(q, scale), magic), wasm_v128_load(kMagicBitsPlus128));
-      sum4 = wasm_i32x4_add(sum4, d[i]);
+    for (int h = 0; h < 4; h += 2) {  // two vectors side by side (see interleave)
+      v128_t t[2], r[2], q[2];
+      for (int i = 0; i < 2; ++i) {
+        const v128_t x = wasm_f32x4_pmax(wasm_f32x4_sub(wasm_v128_load(s + j + 4 * (h + i)), m4), c(kExpFloor));
+        t[i] = wasm_f32x4_add(wasm_f32x4_mul(x, c(kLog2E)), magic);
+        r[i] = wasm_f32x4_sub(x, wasm_f32x4_mul(wasm_f32x4_sub(t[i], magic), c(kLn2)));
+        q[i] = c(kE5);
+      }
+      for (const Const k : {kE4, kE3, kE2, kE1, kE1})
+        for (int i = 0; i < 2; ++i) {
+          q[i] = wasm_f32x4_add(wasm_f32x4_mul(q[i], r[i]), c(k));
+          interleave(q[i]);
+        }
+      for (int i = 0; i < 2; ++i) {
+        const v128_t scale = wasm_i32x4_shl(wasm_i32x4_sub(t[i], wasm_v128_load(kMagicBitsLess127)), 23);
+        d[h + i] =
+            wasm_i32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(q[i], scale), magic), wasm_v128_load(kMagicBitsPlus128));
+        sum4 = wasm_i32x4_add(sum4, d[h + i]);
+      }
     }
     store_bytes16(d, p + j);
   }
