@@ -151,19 +151,6 @@ INDORERANK_ALWAYS_INLINE void store_bytes16(const I<W>* v, int8_t* q) {
   std::memcpy(q, &b, sizeof b);
 }
 
-// Sum with 8 fixed partial sums: vectorizes and stays bit-identical anywhere.
-INDORERANK_ALWAYS_INLINE float sum8(const float* x, int n) {
-  f32x8 acc = {};
-  int i = 0;
-  for (; i + 8 <= n; i += 8) {
-    f32x8 v;
-    std::memcpy(&v, x + i, sizeof v);
-    acc += v;
-  }
-  for (int j = 0; i < n; ++i, ++j) acc[j] += x[i];
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
 }  // namespace
 
 INDORERANK_MULTIVERSION
@@ -207,14 +194,30 @@ void gelu_inplace(float* x, size_t n) {
 INDORERANK_MULTIVERSION
 void layer_norm(const float* x, const float* residual, const float* gamma, const float* beta, float eps, int h,
                 float* out) {
-  if (residual) {
-    for (int i = 0; i < h; ++i) out[i] = x[i] + residual[i];
-  } else if (out != x) {
-    std::memcpy(out, x, sizeof(float) * static_cast<size_t>(h));
-  }
-  const float mean = sum8(out, h) / static_cast<float>(h);
-  float sq[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  // out = x + residual (or x), summed on the way in 8 fixed partial sums (the
+  // same bits anywhere). Explicit vectors: out is the residual in place, and a
+  // compiler's overlap check would send a plain loop down its scalar path.
+  f32x8 acc = {};
   int i = 0;
+  for (; i + 8 <= h; i += 8) {
+    f32x8 v;
+    std::memcpy(&v, x + i, sizeof v);
+    if (residual) {
+      f32x8 r;
+      std::memcpy(&r, residual + i, sizeof r);
+      v += r;
+    }
+    std::memcpy(out + i, &v, sizeof v);
+    acc += v;
+  }
+  for (int j = 0; i < h; ++i, ++j) {
+    out[i] = residual ? x[i] + residual[i] : x[i];
+    acc[j] += out[i];
+  }
+  const float mean =
+      (((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))) / static_cast<float>(h);
+  float sq[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  i = 0;
   for (; i + 8 <= h; i += 8)
     for (int j = 0; j < 8; ++j) {
       const float d = out[i + j] - mean;
