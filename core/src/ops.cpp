@@ -176,6 +176,7 @@ INDORERANK_MULTIVERSION
 void gelu_inplace(float* x, size_t n) {
   size_t i = 0;
 #if defined(__wasm_simd128__)
+  for (; i + 32 <= n; i += 32) simd128::gelu<8>(x + i);
   for (; i + 16 <= n; i += 16) simd128::gelu<4>(x + i);
   for (; i + 4 <= n; i += 4) simd128::gelu<1>(x + i);
 #endif

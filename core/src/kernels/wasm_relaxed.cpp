@@ -87,7 +87,7 @@ EM_JS(void, indorerank_relaxed_gemm,
 namespace indorerank::kernels {
 namespace {
 
-constexpr int kRowBlock = 64;  // wasm_relaxed_module.cpp's rows per u8 copy
+constexpr int kRowBlock = 60;  // wasm_relaxed_module.cpp's rows per u8 copy
 
 // The side module's bytes, kept for pthreads (empty in single-thread builds).
 std::vector<uint8_t>& module_bytes() {

@@ -31,7 +31,7 @@
 namespace {
 
 constexpr int kNr = 16, kKr = 4;
-constexpr int kRowBlock = 64;  // rows whose u8 activations are made at once (scratch: kRowBlock x k_pad)
+constexpr int kRowBlock = 60;  // rows whose u8 activations are made at once (scratch: kRowBlock x k_pad), 12 tiles
 constexpr int kTileRows = 5;   // rows of the main (half-block) tile
 
 // kernels::Dequant as laid out on wasm32 (wasm_relaxed.cpp checks the layout).
