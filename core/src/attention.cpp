@@ -65,20 +65,37 @@ T* at(void* scratch, size_t offset) {
   return reinterpret_cast<T*>(static_cast<uint8_t*>(scratch) + offset);
 }
 
+// The sum of q[0..n), n a multiple of 8 and at most 256, eight bytes to a
+// 64-bit word: each byte made unsigned (+128) and byte pairs added into four
+// 16-bit lanes (at most 2 x 255 x 32, no carry). A plain loop compiles to
+// wide widening adds and a long horizontal sum, per key.
+int32_t sum_bytes(const int8_t* q, int n) {
+  constexpr uint64_t kLowBytes = 0x00FF00FF00FF00FFull;
+  uint64_t lanes = 0;
+  for (int i = 0; i < n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, q + i, sizeof w);
+    w ^= 0x8080808080808080ull;
+    lanes += (w & kLowBytes) + ((w >> 8) & kLowBytes);
+  }
+  const uint64_t sum = (lanes & 0xFFFF) + ((lanes >> 16) & 0xFFFF) + ((lanes >> 32) & 0xFFFF) + (lanes >> 48);
+  return static_cast<int32_t>(sum) - 128 * n;
+}
+
 // Keys as the scores GEMM's weights (one column per key), each quantized
 // symmetrically; 1/sqrt(head_dim) is folded into their scales.
 void pack_keys(const float* k, size_t ld, int len, int head_dim, const Layout& L, int8_t* kp, int32_t* k_sum,
                float* k_scale) {
   const float inv_sqrt = 1.0f / std::sqrt(static_cast<float>(head_dim));
   const int kb_count = L.hd_pad / kKr;
-  std::memset(kp, 0, static_cast<size_t>(L.keys16) * L.hd_pad);
-  alignas(64) int8_t kq[kMaxHeadDim + kKr] = {};
+  const size_t block_bytes = static_cast<size_t>(kb_count) * kNr * kKr;
+  if (len % kNr) std::memset(kp + static_cast<size_t>(len / kNr) * block_bytes, 0, block_bytes);  // padding keys
+  const int hd8 = round_up(head_dim, 8);
+  alignas(64) int8_t kq[kMaxHeadDim + kKr] = {};  // zero past head_dim throughout
   for (int j = 0; j < len; ++j) {
     k_scale[j] = ops::quantize_row_symmetric(k + static_cast<size_t>(j) * ld, head_dim, kq) * inv_sqrt;
-    int32_t sum = 0;
-    for (int d = 0; d < head_dim; ++d) sum += kq[d];
-    k_sum[j] = sum;
-    int8_t* block = kp + static_cast<size_t>(j / kNr) * kb_count * kNr * kKr + (j % kNr) * kKr;
+    k_sum[j] = sum_bytes(kq, hd8);
+    int8_t* block = kp + static_cast<size_t>(j / kNr) * block_bytes + (j % kNr) * kKr;
     for (int kb = 0; kb < kb_count; ++kb) std::memcpy(block + kb * kNr * kKr, kq + kb * kKr, kKr);
   }
   for (int j = len; j < L.keys16; ++j) {
