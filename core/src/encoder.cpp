@@ -10,7 +10,7 @@
 namespace indorerank {
 namespace {
 
-constexpr int kRowChunk = 120;  // GEMM rows per kernel call (keeps A in L2); a multiple of every tile height (2 to 8)
+constexpr int kRowChunk = 120;  // GEMM rows per kernel call (keeps A in L2); a multiple of the kernels' tile heights (2, 5, 6, 8)
 
 struct Workspace {
   float* x = nullptr;       // [T, H] hidden states
