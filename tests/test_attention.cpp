@@ -71,9 +71,10 @@ struct Head {
 TEST_CASE("softmax_row_u8 rounds 255 exp(s - max) and sums the weights", "[attention]") {
   Lcg g{3};
   for (int len = 1; len <= 300; len += (len < 40 ? 1 : 37)) {
-    std::vector<float> s(len);
-    for (auto& v : s) v = g.next(8.0f);
-    std::vector<int8_t> p(len + 8, 99);
+    const int len16 = (len + 15) / 16 * 16;
+    std::vector<float> s(len16, 1e9f);  // past len: what the function must not read as scores
+    for (int j = 0; j < len; ++j) s[j] = g.next(8.0f);
+    std::vector<int8_t> p(len16 + 8, 99);
     const int32_t sum = ops::softmax_row_u8(s.data(), len, p.data());
     const double mx = *std::max_element(s.begin(), s.end());
     int32_t want_sum = 0;
@@ -86,7 +87,8 @@ TEST_CASE("softmax_row_u8 rounds 255 exp(s - max) and sums the weights", "[atten
       want_sum += u;
     }
     REQUIRE(sum == want_sum);
-    for (int j = len; j < len + 8; ++j) REQUIRE(p[j] == 99);
+    for (int j = len; j < len16; ++j) REQUIRE(p[j] == -128);
+    for (int j = len16; j < len16 + 8; ++j) REQUIRE(p[j] == 99);
   }
 }
 
@@ -176,11 +178,11 @@ TEST_CASE("int8 attention: every kernel and platform gives the same bits", "[att
     }
   Lcg g{11};
   for (int len = 1; len <= 260; len += 13) {
-    std::vector<float> s(len);
-    for (auto& v : s) v = g.next(10.0f);
-    std::vector<int8_t> p(len);
+    std::vector<float> s((len + 15) / 16 * 16);
+    for (int j = 0; j < len; ++j) s[j] = g.next(10.0f);
+    std::vector<int8_t> p(s.size());
     const int32_t sum = ops::softmax_row_u8(s.data(), len, p.data());
-    all.add(p.data(), p.size());
+    all.add(p.data(), static_cast<size_t>(len));
     all.add(&sum, sizeof sum);
   }
   // Computed natively (x86-64); the wasm and arm64 runs must agree.

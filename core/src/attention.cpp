@@ -53,7 +53,7 @@ Layout layout(const kernels::KernelTable& kernel, int len, int head_dim) {
   L.q_scale = take(4 * rows);
   L.q_zero = take(4 * rows);
   L.s = take(4 * rows * keys);
-  L.p8 = take(rows * L.len4);
+  L.p8 = take(rows * keys);  // rows keys16 apart: the softmax writes whole 16s
   L.p_scale = take(4 * rows);
   L.p_zero = take(4 * rows);
   L.gemm = take(kernel.scratch_bytes(L.rows, std::max(L.hd_pad, L.len4)));
@@ -192,14 +192,13 @@ void head(const kernels::KernelTable& kernel, const float* q, const float* k, co
                         q8 + static_cast<size_t>(r) * L.hd_pad, q_scale + r, q_zero + r);
     kernel.gemm_s8s8_f32(m, L.hd_pad, q8, static_cast<size_t>(L.hd_pad), kp, k_sum, 0, L.keys16 / kNr, to_scores, s,
                          static_cast<size_t>(L.keys16), gemm);
+    // Weights past len are u = 0; they meet V's zero padding.
     for (int r = 0; r < m; ++r) {
-      int8_t* pr = p8 + static_cast<size_t>(r) * L.len4;
-      const int32_t sum = ops::softmax_row_u8(s + static_cast<size_t>(r) * L.keys16, len, pr);
-      std::memset(pr + len, 0, static_cast<size_t>(L.len4 - len));  // meets the zero padding of V
-      p_scale[r] = 1.0f / static_cast<float>(sum);
+      const size_t at_row = static_cast<size_t>(r) * L.keys16;
+      p_scale[r] = 1.0f / static_cast<float>(ops::softmax_row_u8(s + at_row, len, p8 + at_row));
       p_zero[r] = -128;
     }
-    kernel.gemm_s8s8_f32(m, L.len4, p8, static_cast<size_t>(L.len4), vp, v_sum, 0, L.dims16 / kNr, to_ctx,
+    kernel.gemm_s8s8_f32(m, L.len4, p8, static_cast<size_t>(L.keys16), vp, v_sum, 0, L.dims16 / kNr, to_ctx,
                          ctx + static_cast<size_t>(i0) * ld_ctx, ld_ctx, gemm);
   }
 }

@@ -446,13 +446,12 @@ INDORERANK_ALWAYS_INLINE void softmax16_u8(const float* x, float mx, int8_t* q, 
 #endif
 
 template <int W>
-INDORERANK_ALWAYS_INLINE int32_t softmax_row_u8_w(const float* s, int len, int8_t* p) {
-  int j = 0;
+INDORERANK_ALWAYS_INLINE int32_t softmax_row_u8_w(float* s, int len, int8_t* p) {
   float mx = -3.4e38f;
 #if defined(__wasm_simd128__)
   mx = simd128::max_row(s, len);
-  j = len;
 #else
+  int j = 0;
   F<W> mx_w = {};
   mx_w -= 3.4e38f;
   for (; j + W <= len; j += W) {
@@ -460,37 +459,27 @@ INDORERANK_ALWAYS_INLINE int32_t softmax_row_u8_w(const float* s, int len, int8_
     mx_w = v > mx_w ? v : mx_w;
   }
   mx = extreme<true, W>(mx_w, mx);
-#endif
   for (; j < len; ++j) mx = s[j] > mx ? s[j] : mx;
+#endif
   // u = round(255 exp(s - mx)) in [0, 255] (the maximum gives 255 exactly),
-  // 16 at a time; the last len % 16 in a padded copy (the padding's exp255
-  // rounds to 0 and is not stored).
-  int32_t sum = 0;
+  // 16 at a time, the row padded to a whole 16 with scores whose exp255
+  // rounds to 0.
+  const int n16 = (len + 15) / 16 * 16;
+  for (int c = len; c < n16; ++c) s[c] = mx + 2.0f * kExpFloor;
 #if defined(__wasm_simd128__)
-  j = len / 16 * 16;  // the whole 16s in one call: one horizontal sum per row
-  sum = simd128::softmax16_u8(s, j, mx, p);
-  const auto sixteen = [mx, &sum](const float* x, int8_t* q) { sum += simd128::softmax16_u8(x, 16, mx, q); };
+  return simd128::softmax16_u8(s, n16, mx, p);  // one horizontal sum per row
 #else
   I<W> sum_w = {};
-  const auto sixteen = [mx, &sum_w](const float* x, int8_t* q) { softmax16_u8<W>(x, mx, q, &sum_w); };
-  for (j = 0; j + 16 <= len; j += 16) sixteen(s + j, p + j);
-#endif
-  if (j < len) {
-    float x[16];
-    int8_t q[16];
-    for (int c = 0; c < 16; ++c) x[c] = j + c < len ? s[j + c] : mx + 2.0f * kExpFloor;
-    sixteen(x, q);
-    std::memcpy(p + j, q, static_cast<size_t>(len - j));
-  }
-#if !defined(__wasm_simd128__)
+  for (int c = 0; c < n16; c += 16) softmax16_u8<W>(s + c, mx, p + c, &sum_w);
+  int32_t sum = 0;
   for (int c = 0; c < W; ++c) sum += sum_w[c];
-#endif
   return sum;
+#endif
 }
 
 }  // namespace
 
-INDORERANK_WIDTHS(int32_t, softmax_row_u8, (const float* s, int len, int8_t* p), (s, len, p))
+INDORERANK_WIDTHS(int32_t, softmax_row_u8, (float* s, int len, int8_t* p), (s, len, p))
 
 float tanh(float x) {
   // tanh(x) = sign(x) * (1 - 2 / (exp(2|x|) + 1)); exact enough past |x| = 9.

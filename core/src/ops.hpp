@@ -43,9 +43,11 @@ void max_abs_columns(const float* x, size_t ld, int rows, int cols, float* m);
 void quantize_row_scaled(const float* x, const float* inv, int n, int8_t* q);
 /// Softmax of one row of scores as 8-bit weights: u[j] = round(255 *
 /// exp(s[j] - max s)) in [0, 255] (exp by a polynomial of relative error
-/// < 3e-6), written as u - 128 (quantize_row's form with zero -128) into len
-/// bytes of p; returns sum u (the weights are u / sum u).
-int32_t softmax_row_u8(const float* s, int len, int8_t* p);
+/// < 3e-6), written as u - 128 (quantize_row's form with zero -128) into p;
+/// returns sum u (the weights are u / sum u). The row is worked on in whole
+/// 16s: s must have room for len rounded up to 16, and the scores past len are
+/// overwritten; p receives as many bytes, u = 0 (-128) past len.
+int32_t softmax_row_u8(float* s, int len, int8_t* p);
 
 /// sum a[i] * b[i] in a fixed order (8 partial sums).
 float dot(const float* a, const float* b, int n);

@@ -215,23 +215,26 @@ inline float max_abs(const float* x, int n) {
 }
 
 // The maximum of a row (max is exact in any order): pmax(m, v) is
-// `v > m ? v : m`. Four running maxima, as in range().
+// `v > m ? v : m`. Four running maxima, as in range(); the last 1-3 values
+// in a load that ends at the row's end (values seen twice change no maximum),
+// and no scalar compares: V8 turns each into a branch, and they mispredict.
 inline float max_row(const float* s, int len) {
+  if (len < 4) {
+    float mx = -3.4e38f;
+    for (int j = 0; j < len; ++j) mx = s[j] > mx ? s[j] : mx;
+    return mx;
+  }
   v128_t mx4[4];
   for (int a = 0; a < 4; ++a) mx4[a] = wasm_f32x4_splat(-3.4e38f);
   int j = 0;
   for (; j + 16 <= len; j += 16)
     for (int a = 0; a < 4; ++a) mx4[a] = wasm_f32x4_pmax(mx4[a], wasm_v128_load(s + j + 4 * a));
-  for (; j + 4 <= len; j += 4) mx4[0] = wasm_f32x4_pmax(mx4[0], wasm_v128_load(s + j));
+  for (; j + 4 <= len; j += 4) mx4[1] = wasm_f32x4_pmax(mx4[1], wasm_v128_load(s + j));
+  mx4[2] = wasm_f32x4_pmax(mx4[2], wasm_v128_load(s + len - 4));
   v128_t m4 = wasm_f32x4_pmax(wasm_f32x4_pmax(mx4[0], mx4[1]), wasm_f32x4_pmax(mx4[2], mx4[3]));
-  float mx = -3.4e38f;
-  for (; j < len; ++j) mx = s[j] > mx ? s[j] : mx;
-  for (int l = 0; l < 4; ++l) {
-    const float m = wasm_f32x4_extract_lane(m4, 0);
-    mx = m > mx ? m : mx;
-    m4 = wasm_i32x4_shuffle(m4, m4, 1, 2, 3, 0);
-  }
-  return mx;
+  m4 = wasm_f32x4_pmax(m4, wasm_i32x4_shuffle(m4, m4, 2, 3, 0, 1));
+  m4 = wasm_f32x4_pmax(m4, wasm_i32x4_shuffle(m4, m4, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(m4, 0);
 }
 
 // softmax_row_u8() of ops.cpp on the first n16 (a multiple of 16) values:
