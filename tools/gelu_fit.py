@@ -32,9 +32,15 @@ f32 = np.float32
 x = (np.arange(-12000, 12001) * 0.001).astype(f32)
 ax = np.minimum(np.abs(x), f32(args.clamp))
 u = ax * f32(2 / args.clamp) + f32(-1)
-p = np.full_like(u, coef[0])
-for c in coef[1:]:
-    p = p * u + c
+# E(u^2) + u O(u^2), the even and odd powers each by Horner's rule (degree even).
+assert len(coef) % 2 == 1, "the split form needs an even degree"
+w = u * u
+e = np.full_like(u, coef[0])
+o = np.full_like(u, coef[1])
+for k in range(2, len(coef) - 1, 2):
+    e = e * w + coef[k]
+    o = o * w + coef[k + 1]
+p = (e * w + coef[-1]) + o * u
 y = np.where(x > 0, x, f32(0)) + p
 xd = x.astype(np.float64)
 err = np.abs(y - 0.5 * xd * (1 + erf(xd / math.sqrt(2))))

@@ -180,15 +180,19 @@ void gelu_inplace(float* x, size_t n) {
   for (; i + 16 <= n; i += 16) simd128::gelu<4>(x + i);
   for (; i + 4 <= n; i += 4) simd128::gelu<1>(x + i);
 #endif
-  // max(x, 0) + g(|x|) by the polynomial of gelu_poly.hpp.
+  // max(x, 0) + g(|x|) by the polynomial of gelu_poly.hpp, as E(u^2) + u O(u^2).
   for (; i < n; ++i) {
     const float v = x[i];
     float a = std::fabs(v);
     a = a > gelu_poly::kClamp ? gelu_poly::kClamp : a;
     const float u = a * gelu_poly::kScale + -1.0f;
-    float p = gelu_poly::kCoef[0];
-    for (int k = 1; k < gelu_poly::kTerms; ++k) p = p * u + gelu_poly::kCoef[k];
-    x[i] = (v > 0.0f ? v : 0.0f) + p;
+    const float w = u * u;
+    float e = gelu_poly::kCoef[0], o = gelu_poly::kCoef[1];
+    for (int k = 2; k + 1 < gelu_poly::kTerms; k += 2) {
+      e = e * w + gelu_poly::kCoef[k];
+      o = o * w + gelu_poly::kCoef[k + 1];
+    }
+    x[i] = (v > 0.0f ? v : 0.0f) + ((e * w + gelu_poly::kCoef[gelu_poly::kTerms - 1]) + o * u);
   }
 }
 
