@@ -45,8 +45,9 @@ void quantize_row_scaled(const float* x, const float* inv, int n, int8_t* q);
 /// exp(s[j] - max s)) in [0, 255] (exp by a polynomial of relative error
 /// < 3e-6), written as u - 128 (quantize_row's form with zero -128) into p;
 /// returns sum u (the weights are u / sum u). The row is worked on in whole
-/// 16s: s must have room for len rounded up to 16, and the scores past len are
-/// overwritten; p receives as many bytes, u = 0 (-128) past len.
+/// 16s or 4s: s and p must have room for len rounded up to 16; scores past len
+/// may be overwritten, and p receives u = 0 (-128) past len up to len rounded
+/// up to 4 at least (what lies beyond is unspecified).
 int32_t softmax_row_u8(float* s, int len, int8_t* p);
 
 /// sum a[i] * b[i] in a fixed order (8 partial sums).

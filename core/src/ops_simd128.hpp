@@ -244,39 +244,53 @@ inline float max_row(const float* s, int len) {
   return wasm_f32x4_extract_lane(m4, 0);
 }
 
-// softmax_row_u8() of ops.cpp on the first n16 (a multiple of 16) values:
-// exp255(s - mx) + magic holds u in its low bits, so subtracting magic (the
-// scalar code's rounding) gives u; d = bits - (bits(magic) + 128) is u - 128,
-// the byte stored, and the sum of the d's plus 128 n16 is sum u, returned.
-inline int32_t softmax16_u8(const float* s, int n16, float mx, int8_t* p) {
-  const v128_t magic = c(kMagicC), m4 = wasm_f32x4_splat(mx);
-  v128_t sum4 = wasm_i32x4_splat(0);
-  for (int j = 0; j < n16; j += 16) {
-    v128_t d[4];
-    for (int h = 0; h < 4; h += 2) {  // two vectors side by side (see interleave)
-      v128_t t[2], r[2], q[2];
-      for (int i = 0; i < 2; ++i) {
-        const v128_t x = wasm_f32x4_pmax(wasm_f32x4_sub(wasm_v128_load(s + j + 4 * (h + i)), m4), c(kExpFloor));
-        t[i] = wasm_f32x4_add(wasm_f32x4_mul(x, c(kLog2E)), magic);
-        r[i] = wasm_f32x4_sub(x, wasm_f32x4_mul(wasm_f32x4_sub(t[i], magic), c(kLn2)));
-        q[i] = c(kE5);
-      }
-      for (const Const k : {kE4, kE3, kE2, kE1, kE1})
-        for (int i = 0; i < 2; ++i) {
-          q[i] = wasm_f32x4_add(wasm_f32x4_mul(q[i], r[i]), c(k));
-          interleave(q[i]);
-        }
-      for (int i = 0; i < 2; ++i) {
-        const v128_t scale = wasm_i32x4_shl(wasm_i32x4_sub(t[i], wasm_v128_load(kMagicBitsLess127)), 23);
-        d[h + i] =
-            wasm_i32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(q[i], scale), magic), wasm_v128_load(kMagicBitsPlus128));
-        sum4 = wasm_i32x4_add(sum4, d[h + i]);
-      }
+// softmax_row_u8() of ops.cpp, d = u - 128 for V vectors of 4 scores at s
+// (V chains side by side, see interleave): exp255(s - mx) + magic holds u in
+// its low bits, so subtracting magic (the scalar code's rounding) gives u,
+// and d = bits - (bits(magic) + 128).
+template <int V>
+inline void softmax_d(const float* s, v128_t m4, v128_t* d) {
+  const v128_t magic = c(kMagicC);
+  v128_t t[V], r[V], q[V];
+  for (int i = 0; i < V; ++i) {
+    const v128_t x = wasm_f32x4_pmax(wasm_f32x4_sub(wasm_v128_load(s + 4 * i), m4), c(kExpFloor));
+    t[i] = wasm_f32x4_add(wasm_f32x4_mul(x, c(kLog2E)), magic);
+    r[i] = wasm_f32x4_sub(x, wasm_f32x4_mul(wasm_f32x4_sub(t[i], magic), c(kLn2)));
+    q[i] = c(kE5);
+  }
+  for (const Const k : {kE4, kE3, kE2, kE1, kE1})
+    for (int i = 0; i < V; ++i) {
+      q[i] = wasm_f32x4_add(wasm_f32x4_mul(q[i], r[i]), c(k));
+      interleave(q[i]);
     }
+  for (int i = 0; i < V; ++i) {
+    const v128_t scale = wasm_i32x4_shl(wasm_i32x4_sub(t[i], wasm_v128_load(kMagicBitsLess127)), 23);
+    d[i] = wasm_i32x4_sub(wasm_f32x4_add(wasm_f32x4_mul(q[i], scale), magic), wasm_v128_load(kMagicBitsPlus128));
+  }
+}
+
+// The weights of the first n4 (a multiple of 4) scores into p, 16 at a time
+// and then 4; returns sum u (the sum of the d's plus 128 n4).
+inline int32_t softmax_u8(const float* s, int n4, float mx, int8_t* p) {
+  const v128_t m4 = wasm_f32x4_splat(mx);
+  v128_t sum4 = wasm_i32x4_splat(0);
+  int j = 0;
+  for (; j + 16 <= n4; j += 16) {
+    v128_t d[4];
+    softmax_d<2>(s + j, m4, d);
+    softmax_d<2>(s + j + 8, m4, d + 2);
+    sum4 = wasm_i32x4_add(wasm_i32x4_add(sum4, wasm_i32x4_add(d[0], d[1])), wasm_i32x4_add(d[2], d[3]));
     store_bytes16(d, p + j);
   }
+  for (; j < n4; j += 4) {
+    v128_t d;
+    softmax_d<1>(s + j, m4, &d);
+    sum4 = wasm_i32x4_add(sum4, d);
+    const v128_t d16 = wasm_i16x8_narrow_i32x4(d, d);
+    wasm_v128_store32_lane(p + j, wasm_i8x16_narrow_i16x8(d16, d16), 0);
+  }
   return wasm_i32x4_extract_lane(sum4, 0) + wasm_i32x4_extract_lane(sum4, 1) + wasm_i32x4_extract_lane(sum4, 2) +
-         wasm_i32x4_extract_lane(sum4, 3) + 128 * n16;
+         wasm_i32x4_extract_lane(sum4, 3) + 128 * n4;
 }
 
 }  // namespace indorerank::ops::simd128
