@@ -45,12 +45,15 @@ class TerminalProgress {
   std::chrono::steady_clock::time_point last_{};
 };
 
-/// For work that cannot count its steps (conversion): "  WHAT: N s" ticking
-/// each second on a terminal while the object lives.
+/// For work that cannot count its steps (conversion): "  WHAT: 0 s" at once,
+/// then ticking each second on a terminal while the object lives.
 class TerminalTicker {
  public:
   explicit TerminalTicker(std::string what) : what_(std::move(what)) {
     if (isatty(2) != 1) return;
+    std::fprintf(stderr, "  %s: 0 s", what_.c_str());
+    std::fflush(stderr);
+    drawn_ = true;
     thread_ = std::thread([this] {
       const auto t0 = std::chrono::steady_clock::now();
       std::unique_lock<std::mutex> lock(mu_);
