@@ -53,7 +53,7 @@ Layout layout(const kernels::KernelTable& kernel, int len, int head_dim) {
   L.q_scale = take(4 * rows);
   L.q_zero = take(4 * rows);
   L.s = take(4 * rows * keys);
-  L.p8 = take(rows * keys);  // rows keys16 apart: the softmax writes whole 16s
+  L.p8 = take(rows * keys);  // rows keys16 apart: room for the softmax's whole 16s
   L.p_scale = take(4 * rows);
   L.p_zero = take(4 * rows);
   L.gemm = take(kernel.scratch_bytes(L.rows, std::max(L.hd_pad, L.len4)));

@@ -469,14 +469,17 @@ INDORERANK_ALWAYS_INLINE int32_t softmax_row_u8_w(float* s, int len, int8_t* p) 
   // 16 at a time (SIMD128: then 4), the row padded to a whole 16 (4) with
   // scores whose exp255 rounds to 0.
 #if defined(__wasm_simd128__)
-  const int n4 = (len + 3) / 4 * 4;
-  for (int c = len; c < n4; ++c) s[c] = mx + 2.0f * kExpFloor;
-  return simd128::softmax_u8(s, n4, mx, p);  // one horizontal sum per row
+  constexpr int kStep = 4;
 #else
-  const int n16 = (len + 15) / 16 * 16;
-  for (int c = len; c < n16; ++c) s[c] = mx + 2.0f * kExpFloor;
+  constexpr int kStep = 16;
+#endif
+  const int n = (len + kStep - 1) / kStep * kStep;
+  for (int c = len; c < n; ++c) s[c] = mx + 2.0f * kExpFloor;
+#if defined(__wasm_simd128__)
+  return simd128::softmax_u8(s, n, mx, p);  // one horizontal sum per row
+#else
   I<W> sum_w = {};
-  for (int c = 0; c < n16; c += 16) softmax16_u8<W>(s + c, mx, p + c, &sum_w);
+  for (int c = 0; c < n; c += 16) softmax16_u8<W>(s + c, mx, p + c, &sum_w);
   int32_t sum = 0;
   for (int c = 0; c < W; ++c) sum += sum_w[c];
   return sum;
