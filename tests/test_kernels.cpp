@@ -129,6 +129,10 @@ TEST_CASE("kernels equal ref at every tail size", "[kernels]") {
 TEST_CASE("kernels equal ref at extreme values and real layer shapes", "[kernels]") {
   std::mt19937 rng(7);
   check_shape(9, 40, 1536, rng, /*extremes=*/true);  // largest accumulations
+  // wasm_simd128's pair form (depth 64-768, 49+ columns, 3+ rows): its int16
+  // sums of an activation and a weight reach -256 and its dots 2 x 256^2.
+  check_shape(9, 64, 768, rng, /*extremes=*/true);
+  check_shape(67, 80, 384, rng, /*extremes=*/true);  // two row blocks and a tail tile
   check_shape(64, 1152, 384, rng);   // fused QKV
   check_shape(37, 1536, 384, rng);   // FFN up
   check_shape(37, 384, 1536, rng);   // FFN down
