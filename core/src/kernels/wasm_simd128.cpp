@@ -237,26 +237,37 @@ inline void for_each_row_tile(int m, F&& f) {
 // ran 10-20% slower in it. At depth 384 (qkv, attn_out, ffn_up) it is 3-5%
 // faster; at depth 1536 (ffn_down) no faster, and slower (-6%) when run in
 // depth chunks to keep a tile's operands in L1.
-inline bool use_pairs(int kb_count, int n_blocks) { return kb_count >= 16 && kb_count <= 192 && n_blocks >= 4; }
+constexpr int kMaxPairGroups = 192;
+inline bool use_pairs(int kb_count, int n_blocks) {
+  return kb_count >= 16 && kb_count <= kMaxPairGroups && n_blocks >= 4;
+}
+
+// Vectors of activations a block of `rows` rows may need: only depths the pair
+// form may take hold its twice-as-large ones, so the deepest products
+// (ffn_down) need no more than the plain form.
+inline size_t activation_vectors(size_t rows, int kb_count) {
+  return (kb_count <= kMaxPairGroups ? 2 : 1) * rows * static_cast<size_t>(kb_count);
+}
+
+// Scratch: the block's activations, one widened half of W, then xi.
+size_t scratch_bytes__wasm(int m, int k_pad) {
+  const size_t rows = static_cast<size_t>(std::min(m, kRowBlock));
+  const int kb = k_pad / kKr;
+  return (activation_vectors(rows, kb) + 4 * static_cast<size_t>(kb)) * sizeof(v128_t) + rows * sizeof(int32_t);
+}
 
 // Rows go in blocks of up to kRowBlock: the block's split (or splatted)
 // activations, 32 (or 16) bytes per row and depth group, are made once and
 // stay in L2, while each 8-column half of W is widened once per block (64
 // bytes per depth group, in L1) and swept over all of the block's row tiles.
 // `shift(out, r)` moves the output to row r.
-// Scratch: the block's activations, one widened half of W, then xi.
-size_t scratch_bytes__wasm(int m, int k_pad) {
-  const size_t rows = static_cast<size_t>(std::min(m, kRowBlock));
-  return (2 * rows + 4) * static_cast<size_t>(k_pad / kKr) * sizeof(v128_t) + rows * sizeof(int32_t);
-}
-
 template <typename Out, typename Shift>
 inline void gemm(int m, int k_pad, const int8_t* a, size_t lda, const int8_t* w_packed, const int32_t* col_sums,
                  int nb_begin, int nb_end, const Out& out, Shift shift, void* scratch) {
   const int kb = k_pad / kKr;
   const size_t rows = static_cast<size_t>(std::min(m, kRowBlock));
   v128_t* const act = static_cast<v128_t*>(scratch);
-  v128_t* const wide = act + 2 * rows * kb;
+  v128_t* const wide = act + activation_vectors(rows, kb);
   int32_t* const xi = reinterpret_cast<int32_t*>(wide + 4 * static_cast<size_t>(kb));
   const auto w_block = [&](int nb) { return w_packed + static_cast<size_t>(nb) * kb * kNr * kKr; };
   for (int r0 = 0; r0 < m; r0 += kRowBlock) {
