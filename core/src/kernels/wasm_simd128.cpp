@@ -13,13 +13,13 @@
 // needs two dots and two adds: as many vector ops, but half of them
 // multiplies, which have fewer ports (x86 cores run more adds than
 // pmaddwd a cycle). A tile is R rows x 8 columns; per depth group of 4, a
-// row is the int16 vectors (a0, a2) and (a1, a3) repeated four times, and a
-// 4-column half of the weights (w1, w3) and (w0, w2) per column: the dot of
+// row is the int16 vectors (a0, a2) and (a1, a3) repeated four times, and 4
+// columns of the weights are (w1, w3) and (w0, w2) per column: the dot of
 // their sums leaves each column's depth group in its own int32 lane.
 //
-// Plain products (everywhere else). A 16-byte block row of W holds 4 columns x 4 depth.
-// Sign-extended, its low half is columns {0, 1} and its high half columns
-// {2, 3}, as int16 x 4 depth each; dot_i16x8 against the activations
+// Plain products (everywhere else). A 16-byte block row of W holds 4 columns
+// x 4 depth. Sign-extended, its low half is columns {0, 1} and its high half
+// columns {2, 3}, as int16 x 4 depth each; dot_i16x8 against the activations
 // (a0, a1, a2, a3) repeated twice then leaves depths {0, 1} and {2, 3} of the
 // two columns in adjacent int32 lanes, which are added once per tile, after
 // the depth loop.
