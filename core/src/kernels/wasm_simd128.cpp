@@ -237,16 +237,14 @@ inline void for_each_row_tile(int m, F&& f) {
 // ran 10-20% slower in it. At depth 384 (qkv, attn_out, ffn_up) it is 3-5%
 // faster; at depth 1536 (ffn_down) no faster, and slower (-6%) when run in
 // depth chunks to keep a tile's operands in L1.
-constexpr int kMaxPairGroups = 192;
-inline bool use_pairs(int kb_count, int n_blocks) {
-  return kb_count >= 16 && kb_count <= kMaxPairGroups && n_blocks >= 4;
-}
+inline bool pair_depth(int kb_count) { return kb_count >= 16 && kb_count <= 192; }
+inline bool use_pairs(int kb_count, int n_blocks) { return pair_depth(kb_count) && n_blocks >= 4; }
 
 // Vectors of activations a block of `rows` rows may need: only depths the pair
 // form may take hold its twice-as-large ones, so the deepest products
 // (ffn_down) need no more than the plain form.
 inline size_t activation_vectors(size_t rows, int kb_count) {
-  return (kb_count <= kMaxPairGroups ? 2 : 1) * rows * static_cast<size_t>(kb_count);
+  return (pair_depth(kb_count) ? 2 : 1) * rows * static_cast<size_t>(kb_count);
 }
 
 // Scratch: the block's activations, one widened half of W, then xi.
