@@ -1,4 +1,5 @@
-// Int8 attention (attention.hpp) and the ops it is built from: close to a
+// Int8 attention (attention.hpp), the last layer's folded attention
+// (folded_attention.hpp) and the ops they are built from: close to a
 // double-precision reference, identical bits from every kernel, and the same
 // bits on every platform (checksums of fixed inputs, shared by the native,
 // wasm and arm64 runs of this suite).
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "attention.hpp"
+#include "folded_attention.hpp"
 #include "kernels/kernels.hpp"
 #include "ops.hpp"
 
@@ -187,4 +189,82 @@ TEST_CASE("int8 attention: every kernel and platform gives the same bits", "[att
   }
   // Computed natively (x86-64); the wasm and arm64 runs must agree.
   CHECK(all.h == 0x8f0639891dfb0d14ull);
+}
+
+namespace {
+
+// One head of the last layer both ways: folded (folded_attention.hpp) and in
+// doubles from the keys and values themselves.
+struct FoldedCase {
+  int hidden, head_dim, len;
+  std::vector<int8_t> w;  // [3 hidden][hidden]: query, key, value rows
+  std::vector<float> scale, bias, x, q;
+  kernels::PackedWeights packed;
+  FoldedCase(int hidden_, int hd, int len_, uint32_t seed)
+      : hidden(hidden_), head_dim(hd), len(len_), w(static_cast<size_t>(3 * hidden_) * hidden_),
+        scale(3 * hidden_), bias(3 * hidden_), x(static_cast<size_t>(len_) * hidden_), q(hd) {
+    Lcg g{seed};
+    for (auto& v : w) v = static_cast<int8_t>(g.next(127.0f));
+    for (auto& v : scale) v = 0.002f + std::fabs(g.next(0.01f));
+    for (auto& v : bias) v = g.next(0.5f);
+    for (auto& v : x) v = g.next(2.0f);
+    for (auto& v : q) v = g.next(3.0f);
+    packed = kernels::pack_weights(w.data(), 3 * hidden, hidden);
+  }
+  std::vector<float> folded(int head) const {
+    std::vector<float> rows(attention::folded_rows_floats(head_dim, packed.k_pad), -9.0f);
+    std::vector<float> scratch(attention::folded_scratch_bytes(len, packed.k_pad) / sizeof(float) + 16, -9.0f);
+    std::vector<float> ctx(head_dim + 2, -7.0f);
+    const int key_row = hidden + head * head_dim, value_row = 2 * hidden + head * head_dim;
+    attention::unpack_head_rows(packed, key_row, value_row, head_dim, rows.data());
+    attention::folded_head(x.data(), hidden, len, hidden, q.data(), head_dim, rows.data(), packed.k_pad, key_row,
+                           value_row, scale.data(), bias.data(), ctx.data(), scratch.data());
+    return ctx;
+  }
+  std::vector<double> reference(int head) const {
+    const auto proj = [&](int row, int j) {
+      double s = 0;
+      for (int i = 0; i < hidden; ++i) s += double(w[static_cast<size_t>(row) * hidden + i]) * x[j * hidden + i];
+      return s * scale[row] + bias[row];
+    };
+    const int key_row = hidden + head * head_dim, value_row = 2 * hidden + head * head_dim;
+    std::vector<double> s(len);
+    double mx = -1e300, sum = 0;
+    for (int j = 0; j < len; ++j) {
+      for (int o = 0; o < head_dim; ++o) s[j] += q[o] * proj(key_row + o, j);
+      s[j] /= std::sqrt(double(head_dim));
+      mx = std::max(mx, s[j]);
+    }
+    for (auto& v : s) sum += (v = std::exp(v - mx));
+    std::vector<double> ctx(head_dim);
+    for (int o = 0; o < head_dim; ++o)
+      for (int j = 0; j < len; ++j) ctx[o] += s[j] / sum * proj(value_row + o, j);
+    return ctx;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("folded last-layer attention equals attention over the computed keys and values", "[attention]") {
+  Fnv all;
+  // Heads whose rows start inside a 16-row block, straddle two, or fill them.
+  for (const auto& [hidden, hd] : {std::pair{40, 8}, std::pair{64, 16}, std::pair{36, 12}, std::pair{384, 32}})
+    for (const int len : {1, 2, 7, 33, 130}) {
+      const FoldedCase t(hidden, hd, len, 1000u + hidden + 7u * len);
+      for (int head = 0; head < hidden / hd; head += std::max(1, hidden / hd - 1)) {
+        const std::vector<float> got = t.folded(head);
+        const std::vector<double> want = t.reference(head);
+        double worst = 0, size = 0;
+        for (int o = 0; o < hd; ++o) {
+          worst = std::max(worst, std::fabs(got[o] - want[o]));
+          size = std::max(size, std::fabs(want[o]));
+        }
+        INFO("hidden=" << hidden << " hd=" << hd << " len=" << len << " head=" << head << " worst=" << worst);
+        REQUIRE(worst <= 1e-5 * (1.0 + size));
+        REQUIRE((got[hd] == -7.0f && got[hd + 1] == -7.0f));
+        all.add(got.data(), hd * sizeof(float));
+      }
+    }
+  // Computed natively (x86-64); the wasm and arm64 runs must agree.
+  CHECK(all.h == 0x6fa4778af7d86198ull);
 }

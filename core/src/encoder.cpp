@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "attention.hpp"
+#include "folded_attention.hpp"
 #include "ops.hpp"
 
 namespace indorerank {
@@ -25,8 +26,16 @@ struct Workspace {
   uint8_t* gemm = nullptr;  // per thread: the kernel's scratch for kRowChunk rows
 };
 
+// The last layer folds its keys and values into the first token's query
+// (folded_attention.hpp) when its query columns are whole kernel blocks.
+bool folds_last_layer(const ModelConfig& c) { return c.hidden_size % kernels::kNr == 0; }
+
 size_t attn_scratch_stride(const ModelConfig& c, const kernels::KernelTable& kernel, int max_len) {
-  return Arena::rounded(attention::scratch_bytes(kernel, max_len, c.hidden_size / c.num_heads));
+  const int hd = c.hidden_size / c.num_heads, k_pad = kernels::round_up(c.hidden_size, kernels::kKr);
+  const size_t full = attention::scratch_bytes(kernel, max_len, hd);
+  const size_t folded = Arena::rounded(attention::folded_rows_floats(hd, k_pad) * sizeof(float)) +
+                        attention::folded_scratch_bytes(max_len, k_pad);
+  return Arena::rounded(folds_last_layer(c) ? std::max(full, folded) : full);
 }
 
 // The kernel's scratch for one thread's GEMM calls (kRowChunk rows at most).
@@ -79,7 +88,7 @@ void Encoder::for_range(Spread spread, int count, const std::function<void(int, 
 }
 
 void Encoder::linear(Spread spread, const float* in, int rows, const QuantLinear& l, float* out, const GemmBuffers& b,
-                     Epilogue epilogue, int first_block) const {
+                     Epilogue epilogue) const {
   const int k = l.in(), k_pad = l.w.k_pad, n = l.out();
   int8_t* const a8 = b.a8;
   float* const a_scale = b.a_scale;
@@ -93,8 +102,8 @@ void Encoder::linear(Spread spread, const float* in, int rows, const QuantLinear
   // kernels' widest tiles); each walks the rows in chunks and finishes a
   // chunk (GELU) while it is still in cache.
   const int n_blocks = l.w.n_blocks();
-  for_range(spread, (n_blocks - first_block + 1) / 2, [&](int pair0, int pair1, int thread) {
-    const int nb0 = first_block + 2 * pair0, nb1 = std::min(first_block + 2 * pair1, n_blocks);
+  for_range(spread, (n_blocks + 1) / 2, [&](int pair0, int pair1, int thread) {
+    const int nb0 = 2 * pair0, nb1 = std::min(2 * pair1, n_blocks);
     void* const scratch = b.scratch + static_cast<size_t>(thread) * b.scratch_stride;
     const int col0 = nb0 * kernels::kNr, col1 = std::min(nb1 * kernels::kNr, n);
     for (int r0 = 0; r0 < rows; r0 += kRowChunk) {
@@ -184,31 +193,52 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
   for (size_t li = 0; li < w_.layers.size(); ++li) {
     const EncoderLayer& L = w_.layers[li];
     const bool last = li + 1 == w_.layers.size();
-    if (last && H % kernels::kNr == 0) {
-      // Only each sequence's token 0 needs a query here: keys and values
-      // for every row, queries for those S rows.
-      linear(spread, ws.x, T, L.qkv, ws.qkv, gb, Epilogue::kNone, H / kernels::kNr);
+    const size_t row3 = static_cast<size_t>(3 * H);
+    if (last && folds_last_layer(c)) {
+      // Only each sequence's token 0 goes on: its query, then per head the
+      // keys and values folded into it, over the hidden states (context to
+      // row s, compacted).
+      const int k_pad = L.qkv.w.k_pad;
+      for (int s = 0; s < S; ++s)
+        ops::quantize_row(ws.x + static_cast<size_t>(start[s]) * H, H, k_pad, gb.a8 + static_cast<size_t>(start[s]) * k_pad,
+                          gb.a_scale + start[s], gb.a_zero + start[s]);
       gemm_rows(start.data(), S, L.qkv, H / kernels::kNr, ws.qkv, gb);
+      // Tasks are head-major: a thread unpacks a head's rows once for all
+      // the sequences it runs for that head.
+      const size_t rows_bytes = Arena::rounded(attention::folded_rows_floats(hd, k_pad) * sizeof(float));
+      for_range(spread, S * heads, [&](int b, int e, int thread) {
+        uint8_t* const base = ws.attn + static_cast<size_t>(thread) * attn_stride;
+        float* const rows = reinterpret_cast<float*>(base);
+        int unpacked = -1;
+        for (int task = b; task < e; ++task) {
+          const int h = task / S, s = task % S;
+          if (h != unpacked) attention::unpack_head_rows(L.qkv.w, H + h * hd, 2 * H + h * hd, hd, rows);
+          unpacked = h;
+          const size_t row0 = static_cast<size_t>(start[s]);
+          attention::folded_head(ws.x + row0 * H, static_cast<size_t>(H), seqs[s].len, H,
+                                 ws.qkv + row0 * row3 + static_cast<size_t>(h) * hd, hd, rows, k_pad, H + h * hd,
+                                 2 * H + h * hd, L.qkv.scale.data(), L.qkv.bias.data(),
+                                 ws.ctx + static_cast<size_t>(s) * H + static_cast<size_t>(h) * hd, base + rows_bytes);
+        }
+      });
     } else {
       linear(spread, ws.x, T, L.qkv, ws.qkv, gb);
+      // Attention per (head, sequence), head-major: each thread's contiguous
+      // share then holds every sequence, long and short, not whole
+      // sequences. A last layer that does not fold computes only token 0's
+      // context, to row s (compacted).
+      for_range(spread, S * heads, [&](int b, int e, int thread) {
+        void* scratch = ws.attn + static_cast<size_t>(thread) * attn_stride;
+        for (int task = b; task < e; ++task) {
+          const int h = task / S, s = task % S;
+          const size_t row0 = static_cast<size_t>(start[s]);
+          const float* base = ws.qkv + row0 * row3 + static_cast<size_t>(h) * hd;
+          float* out = ws.ctx + (last ? static_cast<size_t>(s) : row0) * H + static_cast<size_t>(h) * hd;
+          attention::head(kernel_, base, base + H, base + 2 * H, row3, seqs[s].len, last ? 1 : seqs[s].len, hd, out,
+                          static_cast<size_t>(H), scratch);
+        }
+      });
     }
-
-    // Attention per (head, sequence), head-major: each thread's contiguous
-    // share then holds every sequence, long and short, not whole sequences.
-    // In the last layer only token 0 matters, and its context goes to row s
-    // (compacted).
-    const int tasks = S * heads;
-    for_range(spread, tasks, [&](int b, int e, int thread) {
-      void* scratch = ws.attn + static_cast<size_t>(thread) * attn_stride;
-      for (int task = b; task < e; ++task) {
-        const int h = task / S, s = task % S;
-        const size_t row0 = static_cast<size_t>(start[s]);
-        const float* base = ws.qkv + row0 * 3 * H + static_cast<size_t>(h) * hd;
-        float* out = ws.ctx + (last ? static_cast<size_t>(s) : row0) * H + static_cast<size_t>(h) * hd;
-        attention::head(kernel_, base, base + H, base + 2 * H, static_cast<size_t>(3 * H), seqs[s].len,
-                        last ? 1 : seqs[s].len, hd, out, static_cast<size_t>(H), scratch);
-      }
-    });
 
     int rows = T;
     if (last) {

@@ -2,7 +2,8 @@
 // sequences packed into one [tokens x hidden] stream (no padding), linear
 // layers as int8 GEMMs over the whole stream, attention per sequence and head.
 // The last layer only finishes the first token of each sequence, which is all
-// the classification head reads.
+// the classification head reads, with its keys and values folded into that
+// token's query (folded_attention.hpp).
 #pragma once
 
 #include <cstdint>
@@ -53,13 +54,11 @@ class Encoder {
     uint8_t* scratch;
     size_t scratch_stride;
   };
-  /// out = in * l (+ GELU) for the output columns of blocks [first_block,
-  /// n_blocks); the quantized rows stay in `b` for gemm_rows().
+  /// out = in * l (+ GELU); the quantized rows stay in `b`.
   void linear(Spread spread, const float* in, int rows, const QuantLinear& l, float* out, const GemmBuffers& b,
-              Epilogue epilogue = Epilogue::kNone, int first_block = 0) const;
+              Epilogue epilogue = Epilogue::kNone) const;
   /// The columns of blocks [0, nb_end) of the `count` single rows listed at
-  /// `rows`, from the quantized rows linear() left in `b` (on the calling
-  /// thread).
+  /// `rows`, from their quantized rows in `b` (on the calling thread).
   void gemm_rows(const int* rows, int count, const QuantLinear& l, int nb_end, float* out, const GemmBuffers& b) const;
 
   /// x = LayerNorm(branch + x), row by row (post-LN residual).

@@ -4,46 +4,8 @@
 #include <cstring>
 
 #include "gelu_poly.hpp"
+#include "multiversion.hpp"
 #include "ops_simd128.hpp"
-
-// Hot loops get AVX2 and AVX-512 clones picked at load time; the math is the
-// same IEEE operations in the same order, so every clone gives identical bits.
-// Loops on vectors of W lanes are compiled once per width, each for the ISA
-// whose registers hold W floats (INDORERANK_WIDTHS below): GCC 12 splits a
-// wider generic vector's selects and int8 narrowing into scalar code, which
-// made these ops 15-30x slower on AVX2 machines than on AVX-512 ones.
-// (Not under ThreadSanitizer: its runtime is not up yet when the loader runs
-// the clone resolvers.)
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__) && \
-    !defined(__SANITIZE_THREAD__)
-#define INDORERANK_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
-#define INDORERANK_ALWAYS_INLINE inline __attribute__((always_inline))
-// `ret name params` calling name_w<W> args, with W = 16 (AVX-512), 8 (AVX2) or
-// 4 (SSE2): versions of one function in this file, so GCC dispatches them.
-#define INDORERANK_WIDTHS(ret, name, params, args)         \
-  namespace {                                              \
-  __attribute__((target("default"))) ret name##_v params { \
-    return name##_w<4> args;                               \
-  }                                                        \
-  __attribute__((target("avx2"))) ret name##_v params {    \
-    return name##_w<8> args;                               \
-  }                                                        \
-  __attribute__((target("avx512f"))) ret name##_v params { \
-    return name##_w<16> args;                              \
-  }                                                        \
-  }                                                        \
-  ret name params {                                        \
-    return name##_v args;                                  \
-  }
-#else
-#define INDORERANK_MULTIVERSION
-#define INDORERANK_ALWAYS_INLINE inline
-// One width: NEON, wasm SIMD128 and SSE2 registers hold 4 floats.
-#define INDORERANK_WIDTHS(ret, name, params, args) \
-  ret name params {                                \
-    return name##_w<4> args;                       \
-  }
-#endif
 
 namespace indorerank::ops {
 namespace {
@@ -155,10 +117,16 @@ INDORERANK_ALWAYS_INLINE void store_bytes16(const I<W>* v, int8_t* q) {
 
 INDORERANK_MULTIVERSION
 float dot(const float* a, const float* b, int n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  // Lane j sums the products at i = j mod 8, in order. An explicit vector:
+  // GCC made the plain loop over an array of 8 into permutes and scalar adds.
+  f32x8 acc = {};
   int i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; ++j) acc[j] += a[i + j] * b[i + j];
+  for (; i + 8 <= n; i += 8) {
+    f32x8 va, vb;
+    std::memcpy(&va, a + i, sizeof va);
+    std::memcpy(&vb, b + i, sizeof vb);
+    acc += va * vb;
+  }
   for (int j = 0; i < n; ++i, ++j) acc[j] += a[i] * b[i];
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
