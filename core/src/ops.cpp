@@ -189,20 +189,32 @@ void layer_norm(const float* x, const float* residual, const float* gamma, const
   }
   const float mean =
       (((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))) / static_cast<float>(h);
-  float sq[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  // The squares the same way, and the output 8 at a time, as explicit vectors
+  // too: GCC's code for the plain loops took 1.4x as long (ops_bench, x86).
+  f32x8 sq = {};
   i = 0;
-  for (; i + 8 <= h; i += 8)
-    for (int j = 0; j < 8; ++j) {
-      const float d = out[i + j] - mean;
-      sq[j] += d * d;
-    }
+  for (; i + 8 <= h; i += 8) {
+    f32x8 v;
+    std::memcpy(&v, out + i, sizeof v);
+    const f32x8 d = v - mean;
+    sq += d * d;
+  }
   for (int j = 0; i < h; ++i, ++j) {
     const float d = out[i] - mean;
     sq[j] += d * d;
   }
   const float var = (((sq[0] + sq[1]) + (sq[2] + sq[3])) + ((sq[4] + sq[5]) + (sq[6] + sq[7]))) / static_cast<float>(h);
   const float inv = 1.0f / std::sqrt(var + eps);
-  for (int k = 0; k < h; ++k) out[k] = (out[k] - mean) * inv * gamma[k] + beta[k];
+  i = 0;
+  for (; i + 8 <= h; i += 8) {
+    f32x8 v, g, b;
+    std::memcpy(&v, out + i, sizeof v);
+    std::memcpy(&g, gamma + i, sizeof g);
+    std::memcpy(&b, beta + i, sizeof b);
+    v = (v - mean) * inv * g + b;
+    std::memcpy(out + i, &v, sizeof v);
+  }
+  for (; i < h; ++i) out[i] = (out[i] - mean) * inv * gamma[i] + beta[i];
 }
 
 namespace {
