@@ -22,7 +22,7 @@ struct Workspace {
   int8_t* a8 = nullptr;     // [T, max k_pad] quantized GEMM input
   float* a_scale = nullptr; // [T]
   int32_t* a_zero = nullptr; // [T]
-  uint8_t* attn = nullptr;   // per thread: attention::scratch_bytes(max_len, head_dim)
+  uint8_t* attn = nullptr;   // per thread: attn_scratch_stride() bytes (attention, or the folded last layer)
   uint8_t* gemm = nullptr;  // per thread: the kernel's scratch for kRowChunk rows
 };
 
