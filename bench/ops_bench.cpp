@@ -73,8 +73,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < w_qkv.size(); ++i) w_qkv[i] = static_cast<int8_t>(rng() % 255 - 127);
   const kernels::PackedWeights packed = kernels::pack_weights(w_qkv.data(), 3 * kH, kH);
   std::vector<float> w_scale(3 * kH, 0.01f), w_bias(3 * kH, 0.1f);
-  std::vector<float> folded_rows(attention::folded_rows_floats(kHeadDim, kH));
-  std::vector<uint8_t> folded_buf(attention::folded_scratch_bytes(kT, kH) + 64);
+  std::vector<uint8_t> folded_buf(attention::folded_scratch_bytes(kT, kHeadDim, kH) + 64);
   void* folded_scratch = folded_buf.data() + (64 - reinterpret_cast<uintptr_t>(folded_buf.data()) % 64) % 64;
   std::vector<uint8_t> gemm_buf(kernel.scratch_bytes(kT, kH) + 64);
   void* gemm_scratch = gemm_buf.data() + (64 - reinterpret_cast<uintptr_t>(gemm_buf.data()) % 64) % 64;
@@ -110,10 +109,10 @@ int main(int argc, char** argv) {
   };
   const auto last_layer_folded = [&] {
     for (int h = 0; h < kHeads; ++h) {
-      attention::unpack_head_rows(packed, kH + h * kHeadDim, 2 * kH + h * kHeadDim, kHeadDim, folded_rows.data());
-      attention::folded_head(x.data(), kH, kT, kH, qkv.data() + h * kHeadDim, kHeadDim, folded_rows.data(), kH,
-                             kH + h * kHeadDim, 2 * kH + h * kHeadDim, w_scale.data(), w_bias.data(),
-                             ctx.data() + h * kHeadDim, folded_scratch);
+      attention::unpack_head_rows(packed, kH + h * kHeadDim, 2 * kH + h * kHeadDim, kHeadDim, folded_scratch);
+      attention::folded_head(x.data(), kH, kT, kH, qkv.data() + h * kHeadDim, kHeadDim, kH, kH + h * kHeadDim,
+                             2 * kH + h * kHeadDim, w_scale.data(), w_bias.data(), ctx.data() + h * kHeadDim,
+                             folded_scratch);
     }
   };
   const auto last_layer_computed = [&] {

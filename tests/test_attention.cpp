@@ -212,13 +212,12 @@ struct FoldedCase {
     packed = kernels::pack_weights(w.data(), 3 * hidden, hidden);
   }
   std::vector<float> folded(int head) const {
-    std::vector<float> rows(attention::folded_rows_floats(head_dim, packed.k_pad), -9.0f);
-    std::vector<float> scratch(attention::folded_scratch_bytes(len, packed.k_pad) / sizeof(float) + 16, -9.0f);
+    std::vector<float> scratch(attention::folded_scratch_bytes(len, head_dim, packed.k_pad) / sizeof(float), -9.0f);
     std::vector<float> ctx(head_dim + 2, -7.0f);
     const int key_row = hidden + head * head_dim, value_row = 2 * hidden + head * head_dim;
-    attention::unpack_head_rows(packed, key_row, value_row, head_dim, rows.data());
-    attention::folded_head(x.data(), hidden, len, hidden, q.data(), head_dim, rows.data(), packed.k_pad, key_row,
-                           value_row, scale.data(), bias.data(), ctx.data(), scratch.data());
+    attention::unpack_head_rows(packed, key_row, value_row, head_dim, scratch.data());
+    attention::folded_head(x.data(), hidden, len, hidden, q.data(), head_dim, packed.k_pad, key_row, value_row,
+                           scale.data(), bias.data(), ctx.data(), scratch.data());
     return ctx;
   }
   std::vector<double> reference(int head) const {

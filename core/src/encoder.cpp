@@ -33,8 +33,7 @@ bool folds_last_layer(const ModelConfig& c) { return c.hidden_size % kernels::kN
 size_t attn_scratch_stride(const ModelConfig& c, const kernels::KernelTable& kernel, int max_len) {
   const int hd = c.hidden_size / c.num_heads, k_pad = kernels::round_up(c.hidden_size, kernels::kKr);
   const size_t full = attention::scratch_bytes(kernel, max_len, hd);
-  const size_t folded = Arena::rounded(attention::folded_rows_floats(hd, k_pad) * sizeof(float)) +
-                        attention::folded_scratch_bytes(max_len, k_pad);
+  const size_t folded = attention::folded_scratch_bytes(max_len, hd, k_pad);
   return Arena::rounded(folds_last_layer(c) ? std::max(full, folded) : full);
 }
 
@@ -205,20 +204,18 @@ Status Encoder::forward(const std::vector<SequenceRef>& seqs, Arena& arena, floa
       gemm_rows(start.data(), S, L.qkv, H / kernels::kNr, ws.qkv, gb);
       // Tasks are head-major: a thread unpacks a head's rows once for all
       // the sequences it runs for that head.
-      const size_t rows_bytes = Arena::rounded(attention::folded_rows_floats(hd, k_pad) * sizeof(float));
       for_range(spread, S * heads, [&](int b, int e, int thread) {
-        uint8_t* const base = ws.attn + static_cast<size_t>(thread) * attn_stride;
-        float* const rows = reinterpret_cast<float*>(base);
+        void* const scratch = ws.attn + static_cast<size_t>(thread) * attn_stride;
         int unpacked = -1;
         for (int task = b; task < e; ++task) {
           const int h = task / S, s = task % S;
-          if (h != unpacked) attention::unpack_head_rows(L.qkv.w, H + h * hd, 2 * H + h * hd, hd, rows);
+          if (h != unpacked) attention::unpack_head_rows(L.qkv.w, H + h * hd, 2 * H + h * hd, hd, scratch);
           unpacked = h;
           const size_t row0 = static_cast<size_t>(start[s]);
           attention::folded_head(ws.x + row0 * H, static_cast<size_t>(H), seqs[s].len, H,
-                                 ws.qkv + row0 * row3 + static_cast<size_t>(h) * hd, hd, rows, k_pad, H + h * hd,
-                                 2 * H + h * hd, L.qkv.scale.data(), L.qkv.bias.data(),
-                                 ws.ctx + static_cast<size_t>(s) * H + static_cast<size_t>(h) * hd, base + rows_bytes);
+                                 ws.qkv + row0 * row3 + static_cast<size_t>(h) * hd, hd, k_pad, H + h * hd, 2 * H + h * hd,
+                                 L.qkv.scale.data(), L.qkv.bias.data(),
+                                 ws.ctx + static_cast<size_t>(s) * H + static_cast<size_t>(h) * hd, scratch);
         }
       });
     } else {

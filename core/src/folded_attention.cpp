@@ -13,20 +13,22 @@ namespace {
 using kernels::kKr;
 using kernels::kNr;
 
+// Whole 64-byte lines of floats for n values.
 size_t floats_for(int n) { return static_cast<size_t>(kernels::round_up(n, 16)); }
+
+// The scratch: the head's key rows, then its value rows (floats_for(k_pad)
+// apart), then u and y (floats_for(k_pad) each) and the sequence's weights.
+size_t rows_floats(int head_dim, int k_pad) { return 2 * static_cast<size_t>(head_dim) * floats_for(k_pad); }
 
 }  // namespace
 
-size_t folded_rows_floats(int head_dim, int k_pad) {
-  return 2 * static_cast<size_t>(head_dim) * floats_for(k_pad);
-}
-
-size_t folded_scratch_bytes(int max_len, int k_pad) {
-  return sizeof(float) * (2 * floats_for(k_pad) + floats_for(max_len));
+size_t folded_scratch_bytes(int max_len, int head_dim, int k_pad) {
+  return sizeof(float) * (rows_floats(head_dim, k_pad) + 2 * floats_for(k_pad) + floats_for(max_len));
 }
 
 INDORERANK_MULTIVERSION
-void unpack_head_rows(const kernels::PackedWeights& w, int key_row, int value_row, int head_dim, float* rows) {
+void unpack_head_rows(const kernels::PackedWeights& w, int key_row, int value_row, int head_dim, void* scratch) {
+  float* const rows = static_cast<float*>(scratch);
   const int kb_count = w.k_pad / kKr;
   const size_t stride = floats_for(w.k_pad);
   for (int part = 0; part < 2; ++part) {
@@ -47,13 +49,12 @@ void unpack_head_rows(const kernels::PackedWeights& w, int key_row, int value_ro
 }
 
 INDORERANK_MULTIVERSION
-void folded_head(const float* x, size_t ldx, int len, int hidden, const float* q, int head_dim, const float* rows,
-                 int k_pad, int key_row, int value_row, const float* scale, const float* bias, float* ctx,
-                 void* scratch) {
+void folded_head(const float* x, size_t ldx, int len, int hidden, const float* q, int head_dim, int k_pad,
+                 int key_row, int value_row, const float* scale, const float* bias, float* ctx, void* scratch) {
   const size_t stride = floats_for(k_pad);
-  const float* const key = rows;
-  const float* const value = rows + static_cast<size_t>(head_dim) * stride;
-  float* const u = static_cast<float*>(scratch);
+  const float* const key = static_cast<const float*>(scratch);
+  const float* const value = key + static_cast<size_t>(head_dim) * stride;
+  float* const u = static_cast<float*>(scratch) + rows_floats(head_dim, k_pad);
   float* const y = u + stride;
   float* const e = y + stride;
 

@@ -19,26 +19,22 @@
 
 namespace indorerank::attention {
 
-/// Floats one head's key and value rows take unpacked (unpack_head_rows).
-size_t folded_rows_floats(int head_dim, int k_pad);
-
-/// Bytes of scratch (64-byte aligned) one folded_head() call needs besides
-/// the unpacked rows.
-size_t folded_scratch_bytes(int max_len, int k_pad);
+/// Bytes of scratch (64-byte aligned) for one head's unpacked rows and the
+/// folded_head() calls that use them, for sequences of up to `max_len` tokens.
+size_t folded_scratch_bytes(int max_len, int head_dim, int k_pad);
 
 /// Rows [key_row, key_row + head_dim) and [value_row, value_row + head_dim)
-/// of the packed projection w, as floats into `rows`
-/// (folded_rows_floats(head_dim, w.k_pad) of them), for folded_head(). One
-/// unpacking serves every sequence's call for the head.
-void unpack_head_rows(const kernels::PackedWeights& w, int key_row, int value_row, int head_dim, float* rows);
+/// of the packed projection w, as floats at the start of `scratch`, for
+/// folded_head(). One unpacking serves every sequence's call for the head.
+void unpack_head_rows(const kernels::PackedWeights& w, int key_row, int value_row, int head_dim, void* scratch);
 
 /// The context of one head for one query row q (head_dim floats), over the
 /// sequence's `len` hidden states x (`hidden` floats each, ldx apart), from
-/// the head's rows unpacked from a projection of depth k_pad; `scale` and
+/// the head's rows that unpack_head_rows() left in `scratch` (a projection of
+/// depth k_pad); `scale` and
 /// `bias` are that projection's per-row ones (the keys' biases shift every
 /// score alike, so softmax leaves them out). Writes ctx[0, head_dim).
-void folded_head(const float* x, size_t ldx, int len, int hidden, const float* q, int head_dim, const float* rows,
-                 int k_pad, int key_row, int value_row, const float* scale, const float* bias, float* ctx,
-                 void* scratch);
+void folded_head(const float* x, size_t ldx, int len, int hidden, const float* q, int head_dim, int k_pad,
+                 int key_row, int value_row, const float* scale, const float* bias, float* ctx, void* scratch);
 
 }  // namespace indorerank::attention
