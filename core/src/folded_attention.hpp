@@ -31,9 +31,9 @@ void unpack_head_rows(const kernels::PackedWeights& w, int key_row, int value_ro
 /// The context of one head for one query row q (head_dim floats), over the
 /// sequence's `len` hidden states x (`hidden` floats each, ldx apart), from
 /// the head's rows that unpack_head_rows() left in `scratch` (a projection of
-/// depth k_pad); `scale` and
-/// `bias` are that projection's per-row ones (the keys' biases shift every
-/// score alike, so softmax leaves them out). Writes ctx[0, head_dim).
+/// depth k_pad); `scale` and `bias` are that projection's per-row ones (the
+/// keys' biases shift every score alike, so softmax leaves them out). Writes
+/// ctx[0, head_dim).
 void folded_head(const float* x, size_t ldx, int len, int hidden, const float* q, int head_dim, int k_pad,
                  int key_row, int value_row, const float* scale, const float* bias, float* ctx, void* scratch);
 
