@@ -82,16 +82,18 @@ test-js: test-native wasm
 	cd tests && $(NODE_LTS_PATH) $(JS_ENV) node --test \
 	  --test-skip-pattern='full-shape fixture|bounded memory|bounded groups' js/*.test.mjs
 
-# The package's browser build in Debian's Chromium (Playwright), with and
-# without cross-origin isolation.
+# The package's browser build in Debian's Chromium (Playwright), Firefox ESR
+# (WebDriver BiDi) and WebKitGTK (WebKitWebDriver), with and without
+# cross-origin isolation. Node 24: its WebSocket client speaks BiDi.
 test-browser: test-native wasm
-	cd tests && INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node browser/run.mjs
+	cd tests && $(NODE_LTS_PATH) INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node browser/run.mjs
 
 # The packed npm package in fresh apps built by Vite (build and dev server),
 # webpack 5, Rollup, esbuild and Parcel (versions pinned in tests/package.json), run in
-# Chromium isolated and not; Node ESM import, CommonJS require and SSR import.
+# Chromium, Firefox ESR and WebKitGTK, isolated and not; Node ESM import, CommonJS
+# require and SSR import, in Node 24 and in the machine's own Node.
 test-bundlers: test-native wasm
-	cd tests && INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node bundlers/run.mjs
+	cd tests && $(NODE_LTS_PATH) INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node bundlers/run.mjs
 
 # The demo page in Chromium, isolated and not: model progress, keyboard search,
 # BM25 and reranked results equal to Node's, pasted text and .txt files, no
@@ -99,9 +101,12 @@ test-bundlers: test-native wasm
 # then a first visit on a phone with the spread fixture (full shape, XLM-R-like
 # ids), read by range: BM25 while the model downloads, reranked results batch
 # by batch, every score equal to the whole file's, the first on the first screen.
+# Then the page in Firefox ESR and WebKitGTK: search, kernel and threads, read
+# by range, a phone-sized screen, an offline reload.
 test-demo: native wasm
 	test -f $(FIXTURES)/tiny.int8.safetensors || (cd $(BUILD)/native && ctest -R '^(fixture|convert)\.tiny$$' --output-on-failure)
 	cd tests && INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node browser/demo.mjs
+	cd tests && $(NODE_LTS_PATH) INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node browser/demo_engines.mjs
 	$(MAKE) fixtures-spread
 	cd tests && INDORERANK_FIXTURES=$(CURDIR)/$(FIXTURES) node browser/demo_first_screen.mjs
 

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   clang libclang-rt-14-dev clang-19 lld-19 llvm-19
   nodejs npm
   emscripten chromium dpkg-dev
+  firefox-esr webkit2gtk-driver xvfb xauth
   crossbuild-essential-arm64 qemu-user-static
   libcpp-httplib-dev:arm64 libmicrohttpd-dev:arm64
 )

@@ -73,9 +73,23 @@ const sameOrigin = (url) => !globalThis.location || new URL(url).origin === glob
 
 // A worker script on another origin (a CDN) cannot be started directly; a
 // same-origin blob that imports it can. Every worker here is a module worker.
+// The import is dynamic: WebKit refuses a static cross-origin import in a
+// blob worker of a cross-origin isolated page, and loads the dynamic one. The
+// worker's first messages may come before the script has set its onmessage,
+// so they wait and are dispatched again once it has; a failed import is
+// thrown where the page's Worker sees it (its error event).
 export function workerScriptUrl(url) {
   if (sameOrigin(url)) return url;
-  return URL.createObjectURL(new Blob([`import ${JSON.stringify(url)};`], { type: 'text/javascript' }));
+  const source = `const early = [];
+self.onmessage = (e) => { early.push(e); };
+import(${JSON.stringify(url)}).then(() => {
+  for (const e of early) self.dispatchEvent(new MessageEvent('message', { data: e.data, ports: [...e.ports] }));
+}, (e) => {
+  const error = new Error(${JSON.stringify(`could not load ${url}`)} + ': ' + (e && e.message ? e.message : e) +
+    ". Serve the package's dist/ folder and pass its URL as wasmBase");
+  setTimeout(() => { throw error; });
+});`;
+  return URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
 }
 
 function notFound(name, url, detail) {
@@ -185,11 +199,20 @@ export const browserPlatform = {
   name: 'browser',
   hardwareThreads: () => Math.max(1, Math.min(globalThis.navigator?.hardwareConcurrency ?? 1, 16)),
   threadSupport: () => {
-    if (typeof SharedArrayBuffer === 'undefined' || !globalThis.crossOriginIsolated) {
+    if (!globalThis.crossOriginIsolated) {
       return {
         ok: false,
         reason: 'the page is not cross-origin isolated (it needs the headers Cross-Origin-Opener-Policy: ' +
           'same-origin and Cross-Origin-Embedder-Policy: require-corp), so one thread runs',
+      };
+    }
+    // Some engines (WebKitGTK) keep the global hidden even then; the threads'
+    // code needs it.
+    if (typeof SharedArrayBuffer === 'undefined') {
+      return {
+        ok: false,
+        reason: 'the page is cross-origin isolated, but this browser does not provide SharedArrayBuffer, ' +
+          'which WebAssembly threads need, so one thread runs',
       };
     }
     return { ok: true };

@@ -78,6 +78,11 @@ window.runCdnChecks = async ({ query, passages, threads, wasmBase }) => {
   } catch (e) {
     out.missing = { code: e.code, message: e.message };
   }
+  // The worker script itself missing there: an error, not a hang.
+  const hang = new Promise((resolve) => { setTimeout(() => resolve('no answer in 30 s'), 30_000); });
+  out.workerMissing = await Promise.race([hang, RerankerWorker.load(MODEL,
+    { wasmBase: new URL('/no-such-folder/', wasmBase).href, cache: false }).then((x) => { x.dispose(); return 'loaded?!'; },
+    (e) => ({ isIndorerankError: e instanceof IndorerankError, code: e.code, message: e.message }))]);
   log(`cdn: ${out.mainInfo.threadMode}`);
   return out;
 };

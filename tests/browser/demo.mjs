@@ -22,6 +22,7 @@ import { DEMO_CSP, publishModel, startDemoServer } from '../../tools/demo_server
 import { Reranker } from '../../js/src/node.js';
 import { launchChromium } from './chromium.mjs';
 import { expectedKernel } from './relaxed_reading.mjs';
+import { checkAgainstNode, readResults } from './demo_checks.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..');
@@ -86,52 +87,6 @@ async function typeQuery(page, text) {
   await waitResults(page, text);
 }
 
-/** The two result columns as [{id, rank, text}], and the figures. */
-function readResults(page) {
-  return page.evaluate(() => {
-    const list = (id) => [...document.querySelectorAll(`#${id} li`)].map((li) => ({
-      id: li.dataset.id,
-      rank: Number(li.querySelector('.rank').textContent),
-      score: li.querySelector('.score').textContent,
-      move: li.querySelector('.move')?.textContent ?? null,
-      after: li.querySelector('.after')?.textContent ?? null,
-      truncated: !!li.querySelector('.badge'),
-    }));
-    const ms = (id) => Number(document.getElementById(id).dataset.ms);
-    return {
-      bm25: list('bm25-list'), rerank: list('rerank-list'),
-      bm25Ms: ms('t-bm25'), rerankMs: ms('t-rerank'), totalMs: ms('t-total'),
-      kernel: document.getElementById('kernel').textContent,
-      threads: Number(document.getElementById('threads').dataset.threads),
-      mem: document.getElementById('mem').textContent,
-      note: document.getElementById('thread-note').hidden ? null : document.getElementById('thread-note').textContent,
-    };
-  });
-}
-
-// Scores the page's reranked passages again in Node: same scores, order, truncation.
-async function checkAgainstNode(query, shown, textOf, label) {
-  assert.ok(shown.rerank.length > 0, `${label}: reranked results shown`);
-  const expected = await reference.rerank(query, shown.rerank.map((r) => textOf(r.id)));
-  assert.deepEqual(
-    shown.rerank.map((r) => [r.id, r.score, r.truncated]),
-    expected.map((e) => [shown.rerank[e.index].id, `score ${e.score.toFixed(3)}`, e.truncated]),
-    `${label}: order, scores and truncation equal the Node build's`);
-  // BM25 ranks 1..n, each rank change agrees with where the BM25 column says the passage went.
-  assert.deepEqual(shown.bm25.map((r) => r.rank), shown.bm25.map((_, i) => i + 1), `${label}: BM25 ranks`);
-  shown.rerank.forEach((r, i) => assert.equal(r.rank, i + 1, `${label}: reranked ranks`));
-  for (const b of shown.bm25) {
-    const to = Number(b.after?.match(/#(\d+)/)?.[1]);
-    assert.ok(to >= 1, `${label}: BM25 item ${b.id} says where reranking put it`);
-    const moved = shown.rerank[to - 1];
-    if (moved) {
-      assert.equal(moved.id, b.id, `${label}: ${b.id} is at reranked #${to}`);
-      const d = b.rank - to;
-      assert.equal(moved.move, d > 0 ? `▲${d}` : d < 0 ? `▼${-d}` : '=', `${label}: rank change of ${b.id}`);
-    }
-  }
-}
-
 const defaultText = (id) => { const p = passages.get(id); return `${p.title}. ${p.text}`; };
 
 // Pieces the default collection and the searches above never use.
@@ -189,7 +144,7 @@ async function run(isolated) {
     const candidates = await page.evaluate(() => Number(document.getElementById('bm25k').value));
     assert.equal(candidates, 20);
     assert.ok(shown.bm25.some((r) => r.id === BEST), `${mode}: BM25 finds ${BEST} for "${QUERY}"`);
-    await checkAgainstNode(QUERY, shown, defaultText, mode);
+    await checkAgainstNode(reference, QUERY, shown, defaultText, mode);
     assert.ok(shown.bm25Ms >= 0 && shown.rerankMs > 0 && shown.totalMs >= shown.rerankMs, `${mode}: stage times ${JSON.stringify(shown)}`);
     const { reading, kernel } = await expectedKernel(page);
     assert.equal(shown.kernel, kernel, `${mode}: kernel (relaxed SIMD reading ${reading})`);
@@ -221,7 +176,7 @@ async function run(isolated) {
     await waitDone(page);
     shown = await readResults(page);
     assert.match(await page.textContent('#status'), /10 reranked results/);
-    await checkAgainstNode(QUERY, shown, defaultText, `${mode}, 50 candidates`);
+    await checkAgainstNode(reference, QUERY, shown, defaultText, `${mode}, 50 candidates`);
 
     // Pasted passages and a .txt file.
     await page.locator('#own-text summary').focus();
@@ -234,7 +189,7 @@ async function run(isolated) {
     shown = await readResults(page);
     const pasted = PASTED.split('\n\n');
     assert.deepEqual(shown.bm25.map((r) => r.id), ['t1'], `${mode}: BM25 over the pasted passages`);
-    await checkAgainstNode('kucing oren', shown, (id) => pasted[Number(id.slice(1)) - 1], `${mode}, pasted`);
+    await checkAgainstNode(reference, 'kucing oren', shown, (id) => pasted[Number(id.slice(1)) - 1], `${mode}, pasted`);
     await page.setInputFiles('#files', { name: 'catatan.txt', mimeType: 'text/plain', buffer: Buffer.from(FILE_TEXT) });
     await page.waitForSelector('#corpus-status[data-count="4"]');
     await typeQuery(page, 'membersihkan selokan');
@@ -283,7 +238,7 @@ async function run(isolated) {
     shown = await readResults(page);
     assert.equal(shown.threads, 1, `${mode}: single thread chosen`);
     assert.match(shown.note, isolated ? /one thread was asked for/ : /one thread|not cross-origin isolated/);
-    await checkAgainstNode('syarat membuat paspor baru', shown, defaultText, `${mode}, single`);
+    await checkAgainstNode(reference, 'syarat membuat paspor baru', shown, defaultText, `${mode}, single`);
     await page.locator('input[name=threads][value=single]').focus();
     await page.keyboard.press('ArrowLeft');
     await waitReady(page);
@@ -334,7 +289,7 @@ async function run(isolated) {
     shown = await readResults(page);
     assert.equal(shown.rerank.length, 3, `${mode}: offline, the pasted passages reranked`);
     const offlineTexts = OFFLINE_TEXT.split('\n\n');
-    await checkAgainstNode('wisata ke Wamena, Palembang atau Bulukumba', shown,
+    await checkAgainstNode(reference, 'wisata ke Wamena, Palembang atau Bulukumba', shown,
       (id) => offlineTexts[Number(id.slice(1)) - 1], `${mode}, offline pasted text`);
 
     // Every request, workers' and the service worker's included, stayed on the origin.

@@ -1,8 +1,9 @@
-// Browser test: Debian's Chromium (through playwright-core) loads a page that
-// imports the package's browser build and reranks, in the main thread and in
-// a Web Worker, with cross-origin isolation (WebAssembly threads) and without
-// (one thread, and the package says why). Scores must equal the Node build's
-// bit for bit. Screenshots go to build/test-artifacts/.
+// Browser test: a page imports the package's browser build and reranks, in
+// the main thread and in a Web Worker, with cross-origin isolation
+// (WebAssembly threads) and without (one thread, and the package says why),
+// in each of Debian's Chromium, Firefox ESR and WebKitGTK (engines.mjs).
+// Scores must equal the Node build's bit for bit. Then loading by name from
+// a hub, in Chromium. Screenshots go to build/test-artifacts/.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startServer } from '../../tools/serve.mjs';
 import { launchChromium } from './chromium.mjs';
 import { expectedKernel } from './relaxed_reading.mjs';
+import { ENGINES, launchEngine } from './engines.mjs';
 import { startHub } from '../js/hub.mjs';
 import * as ort from 'onnxruntime-web';
 import { Reranker } from '../../js/src/node.js';
@@ -36,7 +38,7 @@ const ortReference = await Reranker.load(path.join(fixtures, 'tiny', 'onnx', 'mo
 const ortExpected = await ortReference.rerank(query, passages);
 ortReference.dispose();
 
-async function run(isolated) {
+async function run(engine, isolated) {
   const server = await startServer({
     mounts: {
       '/': here, '/pkg/': path.join(root, 'js'), '/fixtures/': fixtures,
@@ -49,12 +51,9 @@ async function run(isolated) {
     mounts: { '/indorerank/': path.join(root, 'js', 'dist') }, isolated: false,
     headers: { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' },
   });
-  const { context, close } = await launchChromium();
-  const errors = [];
+  const { page, version, close } = await launchEngine(engine);
+  const errors = page.errors;
   try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => errors.push(String(e)));
-    page.on('console', (m) => { if (m.type() === 'error') errors.push(`${m.text()} (${m.location()?.url ?? ''})`); });
     await page.goto(server.url);
     await page.waitForFunction(() => typeof window.runChecks === 'function');
     const { reading, kernel } = await expectedKernel(page);
@@ -64,9 +63,15 @@ async function run(isolated) {
     const ortOut = await page.evaluate((a) => window.runOrtChecks(a), { query, passages, threads: 2 });
     const cdnOut = await page.evaluate((a) => window.runCdnChecks(a),
       { query, passages, threads: 2, wasmBase: cdn.url.replace('127.0.0.1', 'localhost') + 'indorerank/' });
-    await page.screenshot({ path: path.join(artifacts, `browser-${isolated ? 'isolated' : 'not-isolated'}.png`) });
+    // WebKitGTK keeps the SharedArrayBuffer global hidden even in an isolated
+    // page, so the package's threads cannot start there (Emscripten's pthreads
+    // need it); Chromium and Firefox give it to isolated pages.
+    const sharedMemory = await page.evaluate(() => typeof SharedArrayBuffer !== 'undefined');
+    await page.screenshot(path.join(artifacts, `browser-${engine}-${isolated ? 'isolated' : 'not-isolated'}.png`));
 
-    const mode = isolated ? 'isolated' : 'not isolated';
+    const mode = `${version}, ${isolated ? 'isolated' : 'not isolated'}`;
+    if (engine !== 'webkit') assert.equal(sharedMemory, isolated, `${mode}: SharedArrayBuffer`);
+    const threaded = isolated && sharedMemory;
     assert.equal(out.crossOriginIsolated, isolated, mode);
     assert.deepEqual(out.main, expected, `${mode}: main-thread scores equal the Node build's`);
     assert.deepEqual(out.worker, expected, `${mode}: worker scores equal the Node build's`);
@@ -86,14 +91,14 @@ async function run(isolated) {
     assert.equal(out.mainInfo.kernel, kernel, `${mode}: main-thread kernel`);
     assert.equal(out.workerInfo.kernel, kernel, `${mode}: worker kernel`);
     assert.equal(cdnOut.mainInfo.kernel, kernel, `${mode}: kernel with wasmBase on another origin`);
-    if (isolated) {
+    if (threaded) {
       assert.equal(out.mainInfo.threadMode, 'pthreads');
       assert.equal(out.mainInfo.threads, 2);
       assert.equal(out.workerInfo.threadMode, 'pthreads');
     } else {
       assert.equal(out.mainInfo.threadMode, 'single');
       assert.equal(out.mainInfo.threads, 1);
-      assert.match(out.mainInfo.threadNote, /not cross-origin isolated/);
+      assert.match(out.mainInfo.threadNote, isolated ? /does not provide SharedArrayBuffer/ : /not cross-origin isolated/);
       assert.equal(out.workerInfo.threadMode, 'single');
     }
     assert.ok(out.progress.length >= 1 && out.progress.at(-1)[0] === out.progress.at(-1)[1]);
@@ -104,26 +109,28 @@ async function run(isolated) {
     assert.deepEqual(cdnOut.main, expected, `${mode}: main thread with wasmBase on another origin`);
     assert.deepEqual(cdnOut.worker, expected, `${mode}: worker with wasmBase on another origin`);
     assert.equal(cdnOut.hits.length, 1);
-    assert.equal(cdnOut.mainInfo.threadMode, isolated ? 'pthreads' : 'single');
-    assert.equal(cdnOut.workerInfo.threadMode, isolated ? 'pthreads' : 'single');
-    const relaxedFile = isolated ? 'indorerank-relaxed-mt.wasm' : 'indorerank-relaxed.wasm';
-    for (const f of ['indorerank-web.wasm', 'indorerank-web.mjs', 'indorerank-worker.mjs'].concat(isolated
+    assert.equal(cdnOut.mainInfo.threadMode, threaded ? 'pthreads' : 'single');
+    assert.equal(cdnOut.workerInfo.threadMode, threaded ? 'pthreads' : 'single');
+    const relaxedFile = threaded ? 'indorerank-relaxed-mt.wasm' : 'indorerank-relaxed.wasm';
+    for (const f of ['indorerank-web.wasm', 'indorerank-web.mjs', 'indorerank-worker.mjs'].concat(threaded
       ? ['indorerank-web-mt.wasm', 'indorerank-web-mt.mjs', 'indorerank-web-mt.worker.js'] : [],
     reading !== 'no relaxed SIMD' ? [relaxedFile] : [])) {
       assert.ok(cdn.requests.includes(`/indorerank/${f}`), `${mode}: ${f} came from the other origin (${cdn.requests.join(', ')})`);
     }
     assert.equal(cdnOut.missing.code, 'not_found');
     assert.match(cdnOut.missing.message, /indorerank-web(-mt)?\.wasm.*HTTP 404.*wasmBase/);
+    assert.equal(cdnOut.workerMissing.isIndorerankError, true, `${mode}: ${JSON.stringify(cdnOut.workerMissing)}`);
+    assert.match(cdnOut.workerMissing.message, /could not load http:\/\/localhost:\d+\/no-such-folder\/indorerank-worker\.mjs: .*wasmBase/);
     // onnxruntime-web in Chromium: the same order as in Node, logits within float noise.
     assert.equal(ortOut.info.backend, 'onnxruntime-web');
-    assert.equal(ortOut.info.threads, isolated ? 2 : 1, `${mode}: onnxruntime-web threads`);
+    assert.equal(ortOut.info.threads, threaded ? 2 : 1, `${mode}: onnxruntime-web threads`);
     assert.deepEqual(ortOut.results.map((x) => x.index), ortExpected.map((x) => x.index), `${mode}: onnxruntime-web order`);
     ortOut.results.forEach((x, i) => assert.ok(Math.abs(x.logit - ortExpected[i].logit) < 1e-4,
       `${mode}: onnxruntime-web logit ${x.logit} vs Node ${ortExpected[i].logit}`));
     // The one failed request meant to fail: the missing wasmBase folder.
     assert.deepEqual(errors.filter((e) => !e.includes('/no-such-folder/')), [], `${mode}: console errors`);
     const ortDiff = Math.max(...ortOut.results.map((x, i) => Math.abs(x.logit - ortExpected[i].logit)));
-    console.log(`browser ${mode}: ok (${out.mainInfo.kernel}, relaxed SIMD reading ${reading}; ` +
+    console.log(`browser, ${mode}: ok (${out.mainInfo.kernel}, relaxed SIMD reading ${reading}; ` +
       `${out.mainInfo.threadMode}, ${out.mainInfo.threads} thread(s); ${server.requests.length} requests;` +
       ` onnxruntime-web max logit difference to Node ${ortDiff})`);
   } finally {
@@ -202,7 +209,9 @@ async function runHub() {
   }
 }
 
-await run(true);
-await run(false);
+for (const engine of ENGINES) {
+  await run(engine, true);
+  await run(engine, false);
+}
 await runHub();
 console.log('browser tests: PASS');

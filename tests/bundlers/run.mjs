@@ -1,9 +1,11 @@
 // Bundler matrix: the packed package (npm pack) installed offline into a
 // fresh app per bundler, built with Vite (production build and dev server),
 // webpack 5, Rollup, esbuild and Parcel at the versions pinned in tests/package.json,
-// served on 127.0.0.1 and run in Chromium, cross-origin isolated (threads) and
-// not. Reranker, RerankerWorker and Bm25Index must give the Node build's
-// results bit for bit, with no request outside the page's origin. Then Node:
+// served on 127.0.0.1 and run in Chromium, Firefox ESR and WebKitGTK,
+// cross-origin isolated (threads, where the engine gives SharedArrayBuffer)
+// and not. Reranker, RerankerWorker and Bm25Index must give the Node build's
+// results bit for bit; in Chromium, with no request outside the page's
+// origin and no console error in its workers either. Then Node:
 // ESM import, CommonJS require, and an import of the browser build in Node
 // (server-side rendering) that touches no `window` and starts nothing.
 import assert from 'node:assert/strict';
@@ -13,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../tools/serve.mjs';
 import { launchChromium } from '../browser/chromium.mjs';
+import { launchEngine } from '../browser/engines.mjs';
 import { expectedKernel } from '../browser/relaxed_reading.mjs';
 import { Reranker, Bm25Index } from '../../js/src/node.js';
 import { appSource, bundlers } from './builds.mjs';
@@ -53,6 +56,29 @@ function makeApp(name, type = 'module') {
   return dir;
 }
 
+// What runApp must return in any engine; `threaded`: threads could start.
+async function checkApp(page, out, isolated, threaded, label) {
+  assert.equal(out.crossOriginIsolated, isolated, `${label}: crossOriginIsolated`);
+  assert.deepEqual(out.main, expected, `${label}: Reranker scores equal the Node build's`);
+  assert.deepEqual(out.worker, expected, `${label}: RerankerWorker scores equal the Node build's`);
+  assert.deepEqual(out.hits, expectedHits, `${label}: Bm25Index hits equal the Node build's`);
+  const mode = threaded ? 'pthreads' : 'single';
+  assert.equal(out.mainInfo.threadMode, mode, `${label}: ${out.mainInfo.threadNote}`);
+  assert.equal(out.workerInfo.threadMode, mode, `${label}: worker ${out.workerInfo.threadNote}`);
+  // The relaxed-SIMD kernel where the engine runs it exactly, which needs
+  // the bundler to have emitted indorerank-relaxed(-mt).wasm.
+  const { reading, kernel } = await expectedKernel(page);
+  assert.equal(out.mainInfo.kernel, kernel, `${label}: kernel (relaxed SIMD reading ${reading})`);
+  assert.equal(out.workerInfo.kernel, kernel, `${label}: worker kernel`);
+  assert.equal(out.ortMissing.isIndorerankError, true, `${label}: ${JSON.stringify(out.ortMissing)}`);
+  assert.equal(out.ortMissing.code, 'not_found');
+  assert.match(out.ortMissing.message, /npm install onnxruntime-web/);
+}
+
+const appArgs = { model: '/fixtures/tiny.int8.safetensors', query, passages, threads: 2 };
+const within = (ms, promise, errors) => Promise.race([promise, new Promise((_, reject) =>
+  setTimeout(() => reject(new Error(`no result in ${ms / 1000} s; errors: ${errors.join(' | ')}`)), ms))]);
+
 async function inChromium(url, isolated, label) {
   const { context, close } = await launchChromium();
   const requests = [];
@@ -65,31 +91,31 @@ async function inChromium(url, isolated, label) {
     page.on('worker', (w) => w.on('console', (m) => { if (m.type() === 'error') errors.push(`worker: ${m.text()}`); }));
     await page.goto(url);
     await page.waitForFunction(() => typeof window.runApp === 'function', null, { timeout: 60000 });
-    const out = await Promise.race([
-      page.evaluate((a) => window.runApp(a), { model: '/fixtures/tiny.int8.safetensors', query, passages, threads: 2 }),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`no result in 60 s; errors: ${errors.join(' | ')}`)), 60000)),
-    ]);
-
-    assert.equal(out.crossOriginIsolated, isolated, `${label}: crossOriginIsolated`);
-    assert.deepEqual(out.main, expected, `${label}: Reranker scores equal the Node build's`);
-    assert.deepEqual(out.worker, expected, `${label}: RerankerWorker scores equal the Node build's`);
-    assert.deepEqual(out.hits, expectedHits, `${label}: Bm25Index hits equal the Node build's`);
-    const mode = isolated ? 'pthreads' : 'single';
-    assert.equal(out.mainInfo.threadMode, mode, `${label}: ${out.mainInfo.threadNote}`);
-    assert.equal(out.workerInfo.threadMode, mode, `${label}: worker ${out.workerInfo.threadNote}`);
-    // The relaxed-SIMD kernel where this Chromium runs it exactly, which needs
-    // the bundler to have emitted indorerank-relaxed(-mt).wasm.
-    const { reading, kernel } = await expectedKernel(page);
-    assert.equal(out.mainInfo.kernel, kernel, `${label}: kernel (relaxed SIMD reading ${reading})`);
-    assert.equal(out.workerInfo.kernel, kernel, `${label}: worker kernel`);
-    assert.equal(out.ortMissing.isIndorerankError, true, `${label}: ${JSON.stringify(out.ortMissing)}`);
-    assert.equal(out.ortMissing.code, 'not_found');
-    assert.match(out.ortMissing.message, /npm install onnxruntime-web/);
+    const out = await within(60000, page.evaluate((a) => window.runApp(a), appArgs), errors);
+    await checkApp(page, out, isolated, isolated, label);
     const origin = new URL(url).origin;
     const outside = requests.filter((u) => !u.startsWith(origin + '/') && !/^(blob|data):/.test(u));
     assert.deepEqual(outside, [], `${label}: requests outside ${origin}`);
     assert.deepEqual(errors.filter((e) => !/favicon/.test(e)), [], `${label}: console errors`);
-    return requests.length;
+    return `${requests.length} requests`;
+  } finally {
+    await close();
+  }
+}
+
+// Firefox and WebKit (engines.mjs): the same app, its results and kernels.
+async function inEngine(engine, url, isolated, label) {
+  const { page, close } = await launchEngine(engine);
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => typeof window.runApp === 'function', undefined, 60000);
+    const out = await within(60000, page.evaluate((a) => window.runApp(a), appArgs), page.errors);
+    // WebKitGTK hides SharedArrayBuffer even from isolated pages: one thread there.
+    const threaded = isolated && await page.evaluate(() => typeof SharedArrayBuffer !== 'undefined');
+    if (engine !== 'webkit') assert.equal(threaded, isolated, `${label}: SharedArrayBuffer`);
+    await checkApp(page, out, isolated, threaded, label);
+    assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), [], `${label}: errors`);
+    return `${out.mainInfo.threadMode}`;
   } finally {
     await close();
   }
@@ -107,7 +133,6 @@ for (const [name, buildApp] of Object.entries(bundlers)) {
   copyFileSync(path.join(fixtures, 'tiny.int8.safetensors'), path.join(app, 'public', 'fixtures', 'tiny.int8.safetensors'));
   for (const isolated of [true, false]) {
     const label = `${name} (${isolated ? 'isolated' : 'not isolated'})`;
-    const t0 = performance.now();
     let served = null;
     let server = null;
     try {
@@ -117,8 +142,16 @@ for (const [name, buildApp] of Object.entries(bundlers)) {
         server = await startServer({ mounts: { '/': served.dir, '/fixtures/': fixtures }, isolated });
         url = server.url;
       }
-      const n = await inChromium(url, isolated, label);
-      console.log(`ok   ${label}: ${n} requests, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      for (const engine of ['chromium', 'firefox', 'webkit']) {
+        const t1 = performance.now();
+        try {
+          const what = engine === 'chromium' ? await inChromium(url, isolated, label) : await inEngine(engine, url, isolated, label);
+          console.log(`ok   ${label}, ${engine}: ${what}, ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+        } catch (e) {
+          failed++;
+          console.log(`FAIL ${label}, ${engine}: ${e.message}`);
+        }
+      }
     } catch (e) {
       failed++;
       console.log(`FAIL ${label}: ${e.message}`);
@@ -143,23 +176,30 @@ if (!only.length || only.includes('node')) {
   writeFileSync(path.join(app, 'ssr.mjs'), `import * as pkg from 'indorerank';
     if (typeof window !== 'undefined' || typeof document !== 'undefined') throw new Error('window appeared');
     console.log(Object.keys(pkg).sort().join(','));\n`);
-  for (const [label, args] of [['Node ESM import', ['esm.mjs']], ['Node CommonJS require', ['cjs.cjs']]]) {
+  // The Node running this (24, as `make` runs it) and the machine's own (Debian's 20, if it differs).
+  const nodes = new Map([[process.version, process.execPath]]);
+  try {
+    nodes.set(run('/usr/bin/node', ['--version'], app).trim(), '/usr/bin/node');
+  } catch { /* no system node */ }
+  for (const [version, node] of nodes) {
+    for (const [label, args] of [['ESM import', ['esm.mjs']], ['CommonJS require', ['cjs.cjs']]]) {
+      try {
+        assert.deepEqual(JSON.parse(run(node, args, app)), expected, label);
+        console.log(`ok   Node ${version} ${label}`);
+      } catch (e) {
+        failed++;
+        console.log(`FAIL Node ${version} ${label}: ${e.stderr ? String(e.stderr) : e.message}`);
+      }
+    }
     try {
-      assert.deepEqual(JSON.parse(run('node', args, app)), expected, label);
-      console.log(`ok   ${label}`);
+      const t0 = performance.now();
+      const keys = run(node, ['--conditions=browser', 'ssr.mjs'], app).trim();
+      assert.equal(keys, 'Bm25Index,IndorerankError,Reranker,RerankerWorker,clearCache,convert,fetchModel');
+      console.log(`ok   Node ${version}, browser build imported (SSR): exits at once (${Math.round(performance.now() - t0)} ms)`);
     } catch (e) {
       failed++;
-      console.log(`FAIL ${label}: ${e.stderr ? String(e.stderr) : e.message}`);
+      console.log(`FAIL Node ${version}, browser build imported (SSR): ${e.stderr ? String(e.stderr) : e.message}`);
     }
-  }
-  try {
-    const t0 = performance.now();
-    const keys = run('node', ['--conditions=browser', 'ssr.mjs'], app).trim();
-    assert.equal(keys, 'Bm25Index,IndorerankError,Reranker,RerankerWorker,clearCache,convert,fetchModel');
-    console.log(`ok   browser build imported in Node (SSR): exits at once (${Math.round(performance.now() - t0)} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL browser build imported in Node (SSR): ${e.stderr ? String(e.stderr) : e.message}`);
   }
 }
 
