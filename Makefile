@@ -167,10 +167,13 @@ bench-serve: native
 	/usr/bin/python3 bench/serve_load.py $(CLI) $(FIXTURES)/tiny.int8.safetensors --soak $(SOAK)
 
 # indorerank wasm vs onnxruntime-web, one thread each: in Node 24 LTS, then in
-# Chromium (the kernel each picks, and wasm_simd128 by name).
+# Chromium (the kernel each picks, and wasm_simd128 by name), then in Firefox
+# ESR and WebKitGTK (where the package runs wasm_simd128).
 bench-wasm: fixtures-full wasm
 	$(NODE_LTS_PATH) node bench/wasm_vs_ort_web.mjs --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors
 	node bench/wasm_vs_ort_web_chromium.mjs --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors
+	for e in firefox webkit; do $(NODE_LTS_PATH) node bench/wasm_vs_ort_web_chromium.mjs --engine $$e \
+	  --hf $(FIXTURES)/full --model $(FIXTURES)/full.int8.safetensors || exit 1; done
 
 # Relaxed SIMD in Node and Chromium: GMAC/s of the int8 dot forms, and how
 # each runtime reads the relaxed dot's 7-bit operand (bench/relaxed_probe);

@@ -9,15 +9,20 @@
 // and range; --peer best keeps only onnxruntime-web's usual best (int8, one
 // pair per run) to make rounds cheaper (~3 min each). --threads 2 gives each
 // runtime two threads in a cross-origin isolated page (ours: the pthreads
-// build; the peer: numThreads 2).
+// build; the peer: numThreads 2). --engine firefox or webkit runs the same
+// page in Debian's Firefox ESR or WebKitGTK instead (tests/browser/engines.mjs:
+// one window, the page loaded again for each job), where the package runs
+// wasm_simd128.
 //   node bench/wasm_vs_ort_web_chromium.mjs --hf HF_DIR --model M.int8.safetensors [--queries 2] [--runs 3]
 //                                           [--rounds 1] [--peer all|best] [--threads 1]
+//                                           [--engine chromium|firefox|webkit]
 import path from 'node:path';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../tools/serve.mjs';
 import { launchChromium } from '../tests/browser/chromium.mjs';
+import { ENGINES, launchEngine } from '../tests/browser/engines.mjs';
 import { modelInputs } from './candidates.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,8 +30,9 @@ const root = path.resolve(here, '..');
 const { values: a } = parseArgs({
   options: { hf: { type: 'string' }, model: { type: 'string' }, queries: { type: 'string', default: '2' },
     runs: { type: 'string', default: '3' }, rounds: { type: 'string', default: '1' }, peer: { type: 'string', default: 'all' },
-    threads: { type: 'string', default: '1' } },
+    threads: { type: 'string', default: '1' }, engine: { type: 'string', default: 'chromium' } },
 });
+if (!ENGINES.includes(a.engine)) throw new Error(`--engine takes ${ENGINES.join(', ')}`);
 if (!['all', 'best'].includes(a.peer)) throw new Error('--peer takes all or best');
 const rounds = Number(a.rounds);
 if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error('--rounds takes a whole number >= 1');
@@ -42,12 +48,17 @@ const server = await startServer({
     '/model/': path.dirname(path.resolve(a.model)), '/hf/': path.resolve(a.hf),
   },
 });
-const { context, close } = await launchChromium();
-const common = { ids, group: 100, runs: Number(a.runs), threads };
-const rows = [];
-try {
-  const inPage = async (fn, arg) => {
-    const page = await context.newPage();
+// Chromium: a fresh page of one browser per job; the other engines: one
+// window, the page loaded again per job.
+let browserName;
+let inPage;
+let close;
+if (a.engine === 'chromium') {
+  const chromium = await launchChromium();
+  close = chromium.close;
+  browserName = `Chromium ${chromium.context.browser()?.version() ?? ''}`;
+  inPage = async (fn, arg) => {
+    const page = await chromium.context.newPage();
     try {
       await page.goto(server.url);
       await page.waitForFunction(() => window.ready === true);
@@ -56,8 +67,22 @@ try {
       await page.close();
     }
   };
+} else {
+  const engine = await launchEngine(a.engine);
+  close = engine.close;
+  browserName = engine.version;
+  inPage = async (fn, arg) => {
+    await engine.page.goto(server.url);
+    await engine.page.waitForFunction(() => window.ready === true);
+    return engine.page.evaluate(([f, x]) => window[f](x), [fn, arg]);
+  };
+}
+const common = { ids, group: 100, runs: Number(a.runs), threads };
+const rows = [];
+try {
   const model = `/model/${path.basename(a.model)}`;
-  const jobs = [undefined, 'wasm_simd128'].map((kernel) => ({ ours: true, fn: 'benchOurs', arg: { ...common, model, kernel } }));
+  const kernels = a.engine === 'chromium' ? [undefined, 'wasm_simd128'] : [undefined]; // elsewhere it is wasm_simd128
+  const jobs = kernels.map((kernel) => ({ ours: true, fn: 'benchOurs', arg: { ...common, model, kernel } }));
   for (const graph of ['model.onnx', 'model_fp32.onnx']) {
     for (const batch of [1, 16]) {
       if (a.peer === 'best' && (graph !== 'model.onnx' || batch !== 1)) continue;
@@ -74,7 +99,7 @@ try {
       rows[i].seconds.push(r.seconds);
     }
   }
-  console.log(`machine: ${cpus()[0].model}; Chromium ${context.browser()?.version() ?? ''}, headless, ${threads === 1 ? 'one thread' : `${threads} threads`} each; ` +
+  console.log(`machine: ${cpus()[0].model}; ${browserName}, ${a.engine === 'webkit' ? 'on a virtual X display' : 'headless'}, ${threads === 1 ? 'one thread' : `${threads} threads`} each; ` +
     `${ids.length} pairs (${a.queries} queries x 100), tokens per pair mean ${meanLen.toFixed(1)} (min ${minLen}, max ${maxLen}), ` +
     `median of ${a.runs} runs` + (rounds > 1 ? `; ${rounds} rounds in turn, their median (range)` : ''));
   const median = (v) => [...v].sort((x, y) => x - y)[Math.floor((v.length - 1) / 2)];

@@ -17,19 +17,15 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DEMO_CSP, publishModel, startDemoServer } from '../../tools/demo_server.mjs';
 import { Reranker } from '../../js/src/node.js';
 import { launchChromium } from './chromium.mjs';
 import { expectedKernel } from './relaxed_reading.mjs';
-import { checkAgainstNode, readResults } from './demo_checks.mjs';
+import {
+  ARTIFACTS as artifacts, FIXTURES as fixtures, ROOT as root, checkAgainstNode, defaultText, passages, queries, readResults,
+} from './demo_checks.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..', '..');
-const fixtures = process.env.INDORERANK_FIXTURES ?? path.join(root, 'build', 'native', 'fixtures');
-const artifacts = path.join(root, 'build', 'test-artifacts');
 const work = path.join(root, 'build', 'test-demo');
-mkdirSync(artifacts, { recursive: true });
 
 // The served model folder: the tiny fixture, announced as synthetic.
 const modelDir = path.join(work, 'model');
@@ -44,9 +40,6 @@ const headBytes = await (async () => {
   try { return r.info().layout.headBytes; } finally { r.dispose(); }
 })();
 
-const readJsonl = (f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const passages = new Map(readJsonl(path.join(root, 'demo/data/passages.jsonl')).map((p) => [p.id, p]));
-const queries = readJsonl(path.join(root, 'demo/data/queries.jsonl'));
 const QUERY = queries[0].query; // labelled: its grade-3 passage must be among the BM25 candidates
 const BEST = Object.entries(queries[0].relevance).find(([, g]) => g === 3)[0];
 
@@ -87,7 +80,6 @@ async function typeQuery(page, text) {
   await waitResults(page, text);
 }
 
-const defaultText = (id) => { const p = passages.get(id); return `${p.title}. ${p.text}`; };
 
 // Pieces the default collection and the searches above never use.
 const OFFLINE_TEXT = [

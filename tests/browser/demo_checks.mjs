@@ -1,6 +1,21 @@
 // What the demo tests (demo.mjs in Chromium, demo_engines.mjs in Firefox
-// and WebKit) read off the demo page and check against the Node build.
+// and WebKit) share: where things are, the default collection, what they
+// read off the demo page and how they check it against the Node build.
 import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { FIXTURES, ROOT } from '../js/support.mjs';
+
+export { FIXTURES, ROOT };
+export const ARTIFACTS = path.join(ROOT, 'build', 'test-artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const readJsonl = (f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+/** The default collection, by id, and its labelled queries. */
+export const passages = new Map(readJsonl(path.join(ROOT, 'demo/data/passages.jsonl')).map((p) => [p.id, p]));
+export const queries = readJsonl(path.join(ROOT, 'demo/data/queries.jsonl'));
+/** A passage's text as the page searches and reranks it. */
+export const defaultText = (id) => { const p = passages.get(id); return `${p.title}. ${p.text}`; };
 
 /** The two result columns as [{id, rank, text}], and the figures (page: any engine's page API). */
 export function readResults(page) {

@@ -6,7 +6,10 @@
 //   firefox:  Debian's Firefox ESR through WebDriver BiDi (its own
 //             --remote-debugging-port; Node 22+'s WebSocket client);
 //   webkit:   Debian's WebKitGTK MiniBrowser through WebKitWebDriver (W3C
-//             WebDriver over HTTP), on a virtual X display (xvfb-run).
+//             WebDriver over HTTP), on a virtual X display (xvfb-run). Its
+//             automation mode keeps website data in memory and drops the
+//             Cache API when a page loads the same URL again (a plain
+//             MiniBrowser keeps it): tests that reload load another URL.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,14 +2,13 @@
 // the main thread and in a Web Worker, with cross-origin isolation
 // (WebAssembly threads) and without (one thread, and the package says why),
 // in each of Debian's Chromium, Firefox ESR and WebKitGTK (engines.mjs).
-// Scores must equal the Node build's bit for bit. Then loading by name from
-// a hub, in Chromium. Screenshots go to build/test-artifacts/.
+// Scores must equal the Node build's bit for bit. Then, in each engine,
+// loading by name from a hub. Screenshots go to build/test-artifacts/.
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../tools/serve.mjs';
-import { launchChromium } from './chromium.mjs';
 import { expectedKernel } from './relaxed_reading.mjs';
 import { ENGINES, launchEngine } from './engines.mjs';
 import { startHub } from '../js/hub.mjs';
@@ -142,7 +141,7 @@ async function run(engine, isolated) {
 
 // Load by name in Chromium: a hub on another origin (CORS), then the page
 // reloaded (a 304 revalidation), then the hub gone (the cached copy).
-async function runHub() {
+async function runHub(engine) {
   const server = await startServer({ mounts: { '/': here, '/pkg/': path.join(root, 'js') }, isolated: false });
   const hub = await startHub();
   const repo = 'madebyaris/rerank-indonesia';
@@ -153,13 +152,14 @@ async function runHub() {
   for (const f of ['config.json', 'sentencepiece.bpe.model', 'model.safetensors']) {
     hub.put('acme/tiny-checkpoint', 'main', f, readFileSync(path.join(fixtures, 'tiny', f)));
   }
-  const { context, close } = await launchChromium();
-  const errors = [];
+  const { page, version, close } = await launchEngine(engine);
+  const errors = page.errors;
   try {
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => errors.push(String(e)));
+    // Each visit at its own URL: WebKitGTK's automation mode drops the Cache
+    // API when a page loads the same URL again (a user's reload keeps it).
+    let visits = 0;
     const visit = async () => {
-      await page.goto(server.url);
+      await page.goto(`${server.url}?visit=${++visits}`);
       await page.waitForFunction(() => typeof window.runHubChecks === 'function');
       return page.evaluate((a) => window.runHubChecks(a), { hubUrl: hub.url, query, passages, repo });
     };
@@ -198,10 +198,15 @@ async function runHub() {
     const third = await visit();
     assert.equal(third.error, undefined, JSON.stringify(third.error));
     assert.deepEqual(third.main, expected, 'hub gone: the cached copy');
-    assert.deepEqual(errors, []);
+    // The hub's failures are on purpose, and browsers log them: each failed
+    // request (Chromium), each request to the hub once it is gone (Firefox:
+    // "CORS request did not succeed", no status), the cache entry dropped
+    // after the wrong sha256 (Firefox: the stored stream's error).
+    const expectedNoise = /^Failed to load resource|CORS request did not succeed\)\. Status code: \(null\)|“Error: download failed”/;
+    assert.deepEqual(errors.filter((e) => !expectedNoise.test(e)), [], `hub, ${version}: page errors`);
     assert.deepEqual(second.converted, expected, 'a reload reuses the cached conversion');
     assert.deepEqual(third.converted, expected, 'offline: the cached conversion');
-    console.log('browser hub: ok (download, checkpoint converted in the page, 304 on reload, offline, wrong sha256, unknown repo)');
+    console.log(`browser hub, ${version}: ok (download, checkpoint converted in the page, 304 on reload, offline, wrong sha256, unknown repo)`);
   } finally {
     await close();
     await server.close();
@@ -212,6 +217,6 @@ async function runHub() {
 for (const engine of ENGINES) {
   await run(engine, true);
   await run(engine, false);
+  await runHub(engine);
 }
-await runHub();
 console.log('browser tests: PASS');
