@@ -1,7 +1,8 @@
 // How a page's engine reads relaxed SIMD's int8 dot product, taken straight
 // from the package's relaxed module: the tests' own oracle for which kernel
 // the engine must pick, with or without threads ('unsigned' or 'signed':
-// wasm_relaxed; 'inexact', 'other' or 'no relaxed SIMD': wasm_simd128).
+// wasm_relaxed; 'inexact', 'other (...)' with the two lanes read, or 'no
+// relaxed SIMD': wasm_simd128).
 import { readFileSync } from 'node:fs';
 
 const relaxedFile = new URL('../../js/dist/indorerank-relaxed.wasm', import.meta.url);
@@ -19,7 +20,7 @@ export async function readingInPage(bytes) {
   if (lane(100, 127) !== 50800) return 'inexact';
   if (lane(-128, 255) === -130560 && lane(127, 200) === 101600) return 'unsigned';
   if (lane(-128, 255) === 512 && lane(127, 200) === -28448) return 'signed';
-  return 'other';
+  return `other (lane(-128, 255) = ${lane(-128, 255)}, lane(127, 200) = ${lane(127, 200)})`;
 }
 
 /** The reading in `page`, and the kernel an engine there must report. */
