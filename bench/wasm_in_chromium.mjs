@@ -2,20 +2,23 @@
 // single-thread build) in Debian's Chromium, in a Web Worker, with the
 // relaxed-SIMD module given as the package gives it: what Node 20 cannot
 // show (its relaxed SIMD is inexact, so only wasm_simd128 runs there).
+// --engine firefox or webkit runs them in Firefox ESR or WebKitGTK instead
+// (tests/browser/engines.mjs; Node 22 or later).
 //   node bench/wasm_in_chromium.mjs [--build build] [--tokens 206] [--only kernels|ops]
 //                                   [--relaxed FILE]  (another indorerank-relaxed.wasm, e.g. a tile being tuned)
+//                                   [--engine chromium|firefox|webkit]
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { launchChromium } from '../tests/browser/chromium.mjs';
+import { launchEngine } from '../tests/browser/engines.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({
   options: {
     build: { type: 'string', default: 'build' }, tokens: { type: 'string', default: '206' },
-    only: { type: 'string' }, relaxed: { type: 'string' },
+    only: { type: 'string' }, relaxed: { type: 'string' }, engine: { type: 'string', default: 'chromium' },
   },
 });
 if (a.only && !['kernels', 'ops'].includes(a.only)) throw new Error('--only takes kernels or ops');
@@ -50,11 +53,10 @@ const server = http.createServer((req, res) => {
 }).listen(0, '127.0.0.1');
 await new Promise((r) => server.once('listening', r));
 
-const { context, close } = await launchChromium();
+const { page: tab, version, close } = await launchEngine(a.engine);
 try {
-  const tab = context.pages()[0] ?? (await context.newPage());
   await tab.goto(`http://127.0.0.1:${server.address().port}/`);
-  console.log(`Chromium ${context.browser()?.version() ?? ''}, one thread, in a Web Worker`);
+  console.log(`${version}, one thread, in a Web Worker`);
   if (a.only !== 'ops') console.log(await tab.evaluate(() => window.run('kernels_bench.js', [])));
   if (a.only !== 'kernels') console.log(await tab.evaluate((t) => window.run('ops_bench.js', [t]), a.tokens));
 } finally {
