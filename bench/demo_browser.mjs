@@ -20,7 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publishModel, startDemoServer } from '../tools/demo_server.mjs';
 import { launchChromium } from '../tests/browser/chromium.mjs';
-import { ENGINES, launchEngine } from '../tests/browser/engines.mjs';
+import { DISPLAY, ENGINES, launchEngine } from '../tests/browser/engines.mjs';
 import { Bm25Index, Reranker } from '../js/src/node.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,17 +60,20 @@ publishModel(modelDir, model, { synthetic: true, source: 'full-shape fixture (be
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
+// In the page: the last search's figures.
+function readFigures() {
+  const ms = (id) => Number(document.getElementById(id).dataset.ms);
+  return { bm25: ms('t-bm25'), rerank: ms('t-rerank'), total: ms('t-total'), candidates: Number(document.body.dataset.candidates),
+    threads: Number(document.getElementById('threads').dataset.threads), mem: document.getElementById('mem').textContent,
+    kernel: document.getElementById('kernel').textContent };
+}
+
 async function search(page, query) {
   await page.fill('#query', query);
   await page.locator('#query').press('Enter');
   await page.waitForFunction((q) => document.body.dataset.search === 'done' && document.body.dataset.query === q,
     query, { timeout: 600_000 });
-  return page.evaluate(() => {
-    const ms = (id) => Number(document.getElementById(id).dataset.ms);
-    return { bm25: ms('t-bm25'), rerank: ms('t-rerank'), total: ms('t-total'), candidates: Number(document.body.dataset.candidates),
-      threads: Number(document.getElementById('threads').dataset.threads), mem: document.getElementById('mem').textContent,
-      kernel: document.getElementById('kernel').textContent };
-  });
+  return page.evaluate(readFigures);
 }
 
 async function openPage(context, url, threads) {
@@ -94,12 +97,7 @@ async function searchByScript(page, query) {
   }, query);
   await page.waitForFunction((q) => document.body.dataset.search === 'done' && document.body.dataset.query === q,
     query, 600_000);
-  return page.evaluate(() => {
-    const ms = (id) => Number(document.getElementById(id).dataset.ms);
-    return { bm25: ms('t-bm25'), rerank: ms('t-rerank'), total: ms('t-total'), candidates: Number(document.body.dataset.candidates),
-      threads: Number(document.getElementById('threads').dataset.threads), mem: document.getElementById('mem').textContent,
-      kernel: document.getElementById('kernel').textContent };
-  });
+  return page.evaluate(readFigures);
 }
 
 // Firefox or WebKit: per thread mode, the page loaded, then top 20 and top 100.
@@ -155,7 +153,7 @@ async function main() {
   if (engineName !== 'chromium') {
     try {
       const got = await runInEngine(server.url);
-      browser = `${got.browser}${engineName === 'webkit' ? ', on a virtual X display' : ', headless'}`;
+      browser = `${got.browser}, ${DISPLAY[engineName]}`;
       for (const { k, r } of got.runs) summarize(r, k);
     } finally {
       await server.close();
@@ -188,7 +186,7 @@ async function main() {
   }
 
   browser = execFileSync('/usr/bin/chromium', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() +
-    ', headless';
+    `, ${DISPLAY.chromium}`;
   report(browser, loadBefore, rows);
 }
 

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../tools/serve.mjs';
 import { launchChromium } from '../tests/browser/chromium.mjs';
-import { ENGINES, launchEngine } from '../tests/browser/engines.mjs';
+import { DISPLAY, ENGINES, launchEngine } from '../tests/browser/engines.mjs';
 import { modelInputs } from './candidates.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -99,7 +99,7 @@ try {
       rows[i].seconds.push(r.seconds);
     }
   }
-  console.log(`machine: ${cpus()[0].model}; ${browserName}, ${a.engine === 'webkit' ? 'on a virtual X display' : 'headless'}, ${threads === 1 ? 'one thread' : `${threads} threads`} each; ` +
+  console.log(`machine: ${cpus()[0].model}; ${browserName}, ${DISPLAY[a.engine]}, ${threads === 1 ? 'one thread' : `${threads} threads`} each; ` +
     `${ids.length} pairs (${a.queries} queries x 100), tokens per pair mean ${meanLen.toFixed(1)} (min ${minLen}, max ${maxLen}), ` +
     `median of ${a.runs} runs` + (rounds > 1 ? `; ${rounds} rounds in turn, their median (range)` : ''));
   const median = (v) => [...v].sort((x, y) => x - y)[Math.floor((v.length - 1) / 2)];

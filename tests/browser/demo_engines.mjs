@@ -18,7 +18,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { publishModel, startDemoServer } from '../../tools/demo_server.mjs';
 import { Reranker } from '../../js/src/node.js';
-import { launchEngine } from './engines.mjs';
+import { launchEngine, threadsCanStart } from './engines.mjs';
 import { expectedKernel } from './relaxed_reading.mjs';
 import {
   ARTIFACTS as artifacts, FIXTURES as fixtures, ROOT as root, checkAgainstNode, defaultText, passages, queries, readResults,
@@ -54,8 +54,7 @@ async function run(engine, isolated) {
     await page.goto(server.url);
     await waitReady(page);
     assert.equal(await page.evaluate(() => crossOriginIsolated), isolated, mode);
-    const sharedMemory = await page.evaluate(() => typeof SharedArrayBuffer !== 'undefined');
-    if (engine !== 'webkit') assert.equal(sharedMemory, isolated, `${mode}: SharedArrayBuffer`);
+    const threaded = await threadsCanStart(engine, page, isolated, mode);
 
     const query = queries[0].query;
     let shown = await search(page, query);
@@ -63,7 +62,7 @@ async function run(engine, isolated) {
     await checkAgainstNode(reference, query, shown, defaultText, mode);
     const { reading, kernel } = await expectedKernel(page);
     assert.equal(shown.kernel, kernel, `${mode}: kernel (relaxed SIMD reading ${reading})`);
-    if (isolated && sharedMemory) {
+    if (threaded) {
       assert.ok(shown.threads > 1, `${mode}: threads ${shown.threads}`);
       assert.equal(shown.note, null);
     } else {

@@ -10,6 +10,7 @@
 //             automation mode keeps website data in memory and drops the
 //             Cache API when a page loads the same URL again (a plain
 //             MiniBrowser keeps it): tests that reload load another URL.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,8 @@ import path from 'node:path';
 import { launchChromium } from './chromium.mjs';
 
 export const ENGINES = ['chromium', 'firefox', 'webkit'];
+/** How each engine is shown (for benchmark headers). */
+export const DISPLAY = { chromium: 'headless', firefox: 'headless', webkit: 'on a virtual X display' };
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 const TIMEOUT_MS = 120_000;
 
@@ -41,6 +44,18 @@ export async function launchEngine(name) {
   if (name === 'firefox') return launchFirefox();
   if (name === 'webkit') return launchWebKit();
   throw new Error(`unknown engine ${name} (${ENGINES.join(', ')})`);
+}
+
+/**
+ * Whether the package's threads can start on `page`: the page is isolated and
+ * the engine gives it SharedArrayBuffer (Emscripten's pthreads need the
+ * global). WebKitGTK keeps it hidden even then; Chromium and Firefox must give
+ * it to every isolated page, and the check fails if they do not.
+ */
+export async function threadsCanStart(engine, page, isolated, label) {
+  const sharedMemory = await page.evaluate(() => typeof SharedArrayBuffer !== 'undefined');
+  if (engine !== 'webkit') assert.equal(sharedMemory, isolated, `${label}: SharedArrayBuffer`);
+  return isolated && sharedMemory;
 }
 
 // The page-side wrapper of evaluate and waitForFunction: a function or an

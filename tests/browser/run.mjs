@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../tools/serve.mjs';
 import { expectedKernel } from './relaxed_reading.mjs';
-import { ENGINES, launchEngine } from './engines.mjs';
+import { ENGINES, launchEngine, threadsCanStart } from './engines.mjs';
 import { startHub } from '../js/hub.mjs';
 import * as ort from 'onnxruntime-web';
 import { Reranker } from '../../js/src/node.js';
@@ -62,15 +62,10 @@ async function run(engine, isolated) {
     const ortOut = await page.evaluate((a) => window.runOrtChecks(a), { query, passages, threads: 2 });
     const cdnOut = await page.evaluate((a) => window.runCdnChecks(a),
       { query, passages, threads: 2, wasmBase: cdn.url.replace('127.0.0.1', 'localhost') + 'indorerank/' });
-    // WebKitGTK keeps the SharedArrayBuffer global hidden even in an isolated
-    // page, so the package's threads cannot start there (Emscripten's pthreads
-    // need it); Chromium and Firefox give it to isolated pages.
-    const sharedMemory = await page.evaluate(() => typeof SharedArrayBuffer !== 'undefined');
     await page.screenshot(path.join(artifacts, `browser-${engine}-${isolated ? 'isolated' : 'not-isolated'}.png`));
 
     const mode = `${version}, ${isolated ? 'isolated' : 'not isolated'}`;
-    if (engine !== 'webkit') assert.equal(sharedMemory, isolated, `${mode}: SharedArrayBuffer`);
-    const threaded = isolated && sharedMemory;
+    const threaded = await threadsCanStart(engine, page, isolated, mode);
     assert.equal(out.crossOriginIsolated, isolated, mode);
     assert.deepEqual(out.main, expected, `${mode}: main-thread scores equal the Node build's`);
     assert.deepEqual(out.worker, expected, `${mode}: worker scores equal the Node build's`);
@@ -139,7 +134,7 @@ async function run(engine, isolated) {
   }
 }
 
-// Load by name in Chromium: a hub on another origin (CORS), then the page
+// Load by name in `engine`: a hub on another origin (CORS), then the page
 // reloaded (a 304 revalidation), then the hub gone (the cached copy).
 async function runHub(engine) {
   const server = await startServer({ mounts: { '/': here, '/pkg/': path.join(root, 'js') }, isolated: false });

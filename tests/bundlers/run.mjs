@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../../tools/serve.mjs';
 import { launchChromium } from '../browser/chromium.mjs';
-import { launchEngine } from '../browser/engines.mjs';
+import { ENGINES, launchEngine, threadsCanStart } from '../browser/engines.mjs';
 import { expectedKernel } from '../browser/relaxed_reading.mjs';
 import { Reranker, Bm25Index } from '../../js/src/node.js';
 import { appSource, bundlers } from './builds.mjs';
@@ -110,12 +110,10 @@ async function inEngine(engine, url, isolated, label) {
     await page.goto(url);
     await page.waitForFunction(() => typeof window.runApp === 'function', undefined, 60000);
     const out = await within(60000, page.evaluate((a) => window.runApp(a), appArgs), page.errors);
-    // WebKitGTK hides SharedArrayBuffer even from isolated pages: one thread there.
-    const threaded = isolated && await page.evaluate(() => typeof SharedArrayBuffer !== 'undefined');
-    if (engine !== 'webkit') assert.equal(threaded, isolated, `${label}: SharedArrayBuffer`);
+    const threaded = await threadsCanStart(engine, page, isolated, label);
     await checkApp(page, out, isolated, threaded, label);
     assert.deepEqual(page.errors.filter((e) => !/favicon/.test(e)), [], `${label}: errors`);
-    return `${out.mainInfo.threadMode}`;
+    return out.mainInfo.threadMode;
   } finally {
     await close();
   }
@@ -142,7 +140,7 @@ for (const [name, buildApp] of Object.entries(bundlers)) {
         server = await startServer({ mounts: { '/': served.dir, '/fixtures/': fixtures }, isolated });
         url = server.url;
       }
-      for (const engine of ['chromium', 'firefox', 'webkit']) {
+      for (const engine of ENGINES) {
         const t1 = performance.now();
         try {
           const what = engine === 'chromium' ? await inChromium(url, isolated, label) : await inEngine(engine, url, isolated, label);
